@@ -1,0 +1,196 @@
+"""The `pipeline` command: thin typer functions over the library.
+
+Exit codes: 0 done; 1 bad usage, bad config or model not found; 2 some input unusable
+while the rest went through; 3 `evaluate --min-support` not met.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNFAITHFUL, PipelineError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="French news reports in, an English digest out: one summary per event, every sentence "
+    "citing its exact sources. Exit codes: 0 done, 1 bad usage/config/model, 2 some input "
+    "unusable (the rest went through), 3 evaluate below --min-support.",
+)
+err_console = Console(stderr=True)
+
+
+def _fail(err: PipelineError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+    return typer.Exit(err.exit_code)
+
+
+def _rich_progress(console: Console):
+    """A progress factory for the stages: one rich bar per unit of work, on a terminal only."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def factory(description: str, total: int | None):
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn()]
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(description, total=total)
+
+            class _Advance:
+                def advance(self, n: int = 1) -> None:
+                    bar.advance(task, n)
+
+            yield _Advance()
+
+    return factory
+
+
+def _summary_table(result: Any) -> Table:
+    table = Table(title=f"run summary: {result.run_dir}", show_lines=False)
+    table.add_column("stage")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    table.add_column("counts")
+    for report in result.stages:
+        counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if not isinstance(v, (dict, list)))
+        table.add_row(report.name, report.status + (f" ({report.detail})" if report.detail else ""),
+                      f"{report.seconds:.1f}" if report.status == "done" else "", counts)
+    return table
+
+
+def _documents_table(documents: list[dict[str, Any]]) -> Table:
+    table = Table(title="documents")
+    table.add_column("doc_id")
+    table.add_column("status")
+    table.add_column("date")
+    table.add_column("lang")
+    for doc in documents:
+        style = "red" if doc["status"].startswith("skipped") else ("yellow" if doc["status"] != "used" else None)
+        table.add_row(doc["doc_id"], doc["status"], doc.get("date") or "", doc.get("lang") or "", style=style)
+    return table
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or folders: *.txt, *.md, *.jsonl (one document a line).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder: artifacts, manifest.json, digest.")] = Path(
+        "outputs"
+    ),
+    config: Annotated[Path | None, typer.Option(help="models.yaml (defaults apply when omitted).")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="LANG=ID_OR_DIR, overrides models.yaml; repeatable.")
+    ] = None,
+    memory: Annotated[Path | None, typer.Option(help="Translation memory: TMX or JSON Lines.")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu or cuda (overrides models.yaml).")] = None,
+    until: Annotated[str | None, typer.Option(help="Stop after this stage.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Run the stages (ingest, dedup, translate, events, summarize, render) on INPUTS."""
+    from pipeline.config import load_config, parse_model_overrides, with_overrides
+    from pipeline.runner import run_pipeline
+
+    console = Console(quiet=quiet)
+    try:
+        cfg = with_overrides(load_config(config), parse_model_overrides(model or []), device,
+                             str(memory.resolve()) if memory else None)
+        progress = _rich_progress(console) if console.is_terminal and not quiet else None
+
+        def on_stage(report: Any) -> None:
+            tag = {"reused": "reused (inputs and config unchanged)", "done": f"done in {report.seconds:.1f}s"}
+            console.print(f"[bold]{report.name}[/]: {tag.get(report.status, report.status)}", highlight=False)
+
+        kwargs = {"progress": progress} if progress else {}
+        result = run_pipeline(inputs, out, cfg, until=until, force=force, on_stage=on_stage, **kwargs)
+    except PipelineError as err:
+        raise _fail(err) from None
+    console.print(_summary_table(result))
+    console.print(_documents_table(result.documents))
+    for report in result.stages:
+        for note in report.notes:
+            console.print(f"[yellow]{report.name}:[/] {note}", highlight=False)
+    if result.digest_path is not None:
+        console.print(f"digest: {result.digest_path} and {result.digest_path.with_suffix('.json')}")
+    skipped = [d for d in result.documents if d["status"].startswith("skipped")]
+    if skipped:
+        err_console.print(f"[yellow]{len(skipped)} input(s) skipped, the rest went through:[/] "
+                          + "; ".join(f"{d['path']}: {d['reason']}" for d in skipped), highlight=False)
+    raise typer.Exit(EXIT_PARTIAL if result.partial else EXIT_OK)
+
+
+@app.command()
+def inspect(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (the --out of `pipeline run`).")],
+    stage: Annotated[str, typer.Argument(help="ingest, dedup, translate, events, summarize or render.")],
+) -> None:
+    """Print a finished stage's records as JSON Lines."""
+    from pipeline.runner import inspect_stage
+
+    try:
+        rows = inspect_stage(run_dir, stage)
+    except PipelineError as err:
+        raise _fail(err) from None
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def models(
+    config: Annotated[Path | None, typer.Option(help="models.yaml (defaults apply when omitted).")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", help="LANG=ID_OR_DIR; repeatable.")] = None,
+    download: Annotated[bool, typer.Option("--download", help="Fetch the models into the Hugging Face cache.")] = False,
+) -> None:
+    """List the configured translation models and whether each resolves offline."""
+    from pipeline.config import load_config, parse_model_overrides, with_overrides
+    from pipeline.translation.marian import download_models, model_statuses
+
+    console = Console()
+    try:
+        cfg = with_overrides(load_config(config), parse_model_overrides(model or []))
+        statuses = download_models(cfg) if download else model_statuses(cfg)
+    except PipelineError as err:
+        raise _fail(err) from None
+    table = Table(title="translation models")
+    for column in ("lang", "model", "revision", "offline", "where"):
+        table.add_column(column)
+    for status in statuses:
+        table.add_row(status.lang, status.model_id, status.revision, "yes" if status.available else "no", status.where)
+    console.print(table)
+
+
+@app.command()
+def evaluate(
+    target: Annotated[Path, typer.Argument(help="A run folder or a digest.json.")],
+    min_support: Annotated[
+        float | None, typer.Option(help="Exit 3 when the support rate is below this (0..1).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print faithfulness.json instead of tables.")] = False,
+) -> None:
+    """Check a digest against its sources; write faithfulness.json beside it."""
+    from pipeline.evaluate import evaluate_path, report_tables
+
+    try:
+        report = evaluate_path(target)
+    except PipelineError as err:
+        raise _fail(err) from None
+    console = Console()
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        for table in report_tables(report):
+            console.print(table)
+    if min_support is not None and report.overall["support_rate"] < min_support:
+        err_console.print(f"support rate {report.overall['support_rate']:.3f} is below --min-support {min_support}")
+        raise typer.Exit(EXIT_UNFAITHFUL)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,239 @@
+"""models.yaml, validated into typed sections.
+
+Every key has a default that works on a CPU laptop, so an empty or missing file is a
+valid configuration. Unknown keys and bad values raise ``ConfigError`` naming the key
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.device import DEVICES, DTYPES
+from pipeline.errors import ConfigError
+
+DEFAULT_MODELS = {"fr": "Helsinki-NLP/opus-mt-fr-en"}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One source language's translation model and how to run it."""
+
+    id: str
+    revision: str = "main"  # pin a commit hash for reproducible runs
+    num_beams: int | None = None  # None: the model's own generation config (4 for opus-mt)
+    # max_new_tokens = ceil(source_tokens * max_length_ratio + max_length_extra), capped by
+    # the model's window: bounded by the source so a repetition loop cannot run away.
+    max_length_ratio: float = 1.6
+    max_length_extra: int = 10
+    batch_tokens: int = 2048  # padded source tokens per batch (length-sorted)
+    device: str = "auto"
+    dtype: str = "float32"
+    threads: int | None = None  # torch CPU threads; None: all cores available
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    languages: tuple[str, ...] = ("fr", "en", "de", "es", "it", "pt", "nl", "ru", "uk", "ko")
+    max_file_mb: float = 50.0  # larger files are skipped with a reason, not read into memory
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    shingle_size: int = 5  # word shingles for document MinHash
+    bands: int = 14  # LSH bands x rows = permutations; 14 x 8 is about 0.72 Jaccard
+    rows: int = 8
+    doc_threshold: float = 0.7  # estimated Jaccard above which documents are near-duplicates
+    sentence_threshold: float = 0.85  # token-level similarity for near-identical sentences
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    similarity_threshold: float = 0.3
+    date_window_days: int = 7
+    min_sentences: int = 1
+
+
+@dataclass(frozen=True)
+class SummarizeConfig:
+    max_sentences: int = 4
+    mmr_lambda: float = 0.7
+    flagged: str = "mark"  # "mark" keeps flagged translations with a marker; "drop" leaves them out
+
+
+@dataclass(frozen=True)
+class Config:
+    models: dict[str, ModelConfig] = field(
+        default_factory=lambda: {lang: ModelConfig(id=mid) for lang, mid in DEFAULT_MODELS.items()}
+    )
+    memory: str | None = None  # TMX or JSON Lines translation memory
+    cache: str | None = None  # SQLite translation cache; None: ~/.cache/pipeline/translations.sqlite
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
+    source: str = ""  # where it was read from, for messages; not part of the hash
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("source")
+        return data
+
+    def section_hash(self, *sections: str) -> str:
+        """Hash of the named sections only, so a stage redoes work only when its settings change."""
+        data = self.to_dict()
+        return _hash({name: data[name] for name in sections})
+
+    @property
+    def hash(self) -> str:
+        return _hash(self.to_dict())
+
+
+_ALLOWED_CHOICES: dict[str, tuple[str, ...]] = {
+    "device": DEVICES,
+    "dtype": DTYPES,
+    "flagged": ("mark", "drop"),
+}
+
+
+def _hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _check_value(source: str, key: str, value: Any, annotation: Any) -> Any:
+    """Coerce/validate one value against a dataclass field's type annotation."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        annotation = next(a for a in options if a is not type(None))
+        origin = typing.get_origin(annotation)
+    name = key.rsplit(".", 1)[-1]
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(source, key, f"is {value!r}", "a list of strings")
+        return tuple(value)
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(source, key, f"is {value!r}", "true or false")
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(source, key, f"is {value!r}", "a whole number >= 0")
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(source, key, f"is {value!r}", "a number >= 0")
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(source, key, f"is {value!r}", "a non-empty string")
+        if name in _ALLOWED_CHOICES and value not in _ALLOWED_CHOICES[name]:
+            raise ConfigError(source, key, f"is {value!r}", ", ".join(_ALLOWED_CHOICES[name]))
+        return value
+    raise TypeError(f"unsupported config annotation {annotation!r}")  # a bug, not a user error
+
+
+def _build_section(source: str, prefix: str, cls: type, raw: Any, **fixed: Any) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(source, prefix, f"is {type(raw).__name__}", "a mapping of keys to values")
+    hints = typing.get_type_hints(cls)
+    allowed = [f.name for f in dataclasses.fields(cls) if f.name not in fixed]
+    values: dict[str, Any] = dict(fixed)
+    for key, value in raw.items():
+        if key not in allowed:
+            raise ConfigError(source, f"{prefix}.{key}", "is not a known key", ", ".join(allowed))
+        values[key] = _check_value(source, f"{prefix}.{key}", value, hints[key])
+    return cls(**values)
+
+
+def _build_model(source: str, lang: str, raw: Any) -> ModelConfig:
+    if isinstance(raw, str):  # shorthand: `fr: Helsinki-NLP/opus-mt-fr-en`
+        raw = {"id": raw}
+    if not isinstance(raw, dict) or not raw.get("id"):
+        raise ConfigError(source, f"models.{lang}.id", "is missing", "a hub id or a local directory")
+    model = _build_section(source, f"models.{lang}", ModelConfig, {k: v for k, v in raw.items() if k != "id"},
+                           id=_check_value(source, f"models.{lang}.id", raw["id"], str))
+    if model.num_beams == 0 or model.batch_tokens == 0 or model.threads == 0:
+        raise ConfigError(source, f"models.{lang}", "has a zero num_beams, batch_tokens or threads", "numbers >= 1")
+    return model
+
+
+_SECTIONS = {"ingest": IngestConfig, "dedup": DedupConfig, "events": EventsConfig, "summarize": SummarizeConfig}
+
+
+def parse_config(raw: Any, source: str = "") -> Config:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(source, "(top level)", f"is {type(raw).__name__}", "a mapping")
+    known = {"models", "memory", "cache", *_SECTIONS}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(source, str(key), "is not a known key", ", ".join(sorted(known)))
+    models_raw = raw.get("models", DEFAULT_MODELS)
+    if not isinstance(models_raw, dict):
+        raise ConfigError(source, "models", "is not a mapping", "language code -> model")
+    models = {str(lang): _build_model(source, str(lang), spec) for lang, spec in models_raw.items()}
+    kwargs: dict[str, Any] = {name: _build_section(source, name, cls, raw.get(name)) for name, cls in _SECTIONS.items()}
+    for key in ("memory", "cache"):
+        if raw.get(key) is not None:
+            kwargs[key] = _check_value(source, key, raw[key], str)
+    return Config(models=models, source=source, **kwargs)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read models.yaml; ``None`` gives the defaults. Relative `memory`/`cache` paths are
+    taken relative to the file, so a config works from any working directory."""
+    if path is None:
+        return Config()
+    if not path.is_file():
+        raise ConfigError("", "--config", f"{path} does not exist", "a path to a models.yaml file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ConfigError(str(path), "(file)", f"is not valid YAML: {str(err).splitlines()[0]}") from None
+    config = parse_config(raw, source=str(path))
+    for key in ("memory", "cache"):
+        value = getattr(config, key)
+        if value is not None and not Path(value).expanduser().is_absolute():
+            config = dataclasses.replace(config, **{key: str((path.parent / value).resolve())})
+    return config
+
+
+def with_overrides(
+    config: Config, models: dict[str, str] | None = None, device: str | None = None, memory: str | None = None
+) -> Config:
+    """Apply command-line overrides (`--model LANG=ID_OR_DIR`, `--device`, `--memory`)."""
+    new_models = dict(config.models)
+    for lang, model_id in (models or {}).items():
+        base = new_models.get(lang, ModelConfig(id=model_id))
+        new_models[lang] = dataclasses.replace(base, id=model_id)
+    if device is not None:
+        _check_value("--device", "device", device, str)
+        new_models = {lang: dataclasses.replace(m, device=device) for lang, m in new_models.items()}
+    return dataclasses.replace(config, models=new_models, memory=memory if memory is not None else config.memory)
+
+
+def parse_model_overrides(values: list[str]) -> dict[str, str]:
+    """`fr=DIR` pairs from the command line."""
+    out: dict[str, str] = {}
+    for value in values:
+        lang, sep, model_id = value.partition("=")
+        if not sep or not lang or not model_id:
+            raise ConfigError("--model", "--model", f"is {value!r}", "LANG=ID_OR_DIR, e.g. fr=Helsinki-NLP/opus-mt-fr-en")
+        out[lang.strip()] = model_id.strip()
+    return out

@@ -1,0 +1,75 @@
+"""The one catalogue of user-facing errors.
+
+Each error carries an exit code and a message that says what to do next. The CLI
+prints ``error: <message>`` and exits with the code; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+# Documented exit codes (README, `pipeline --help`).
+EXIT_OK = 0
+EXIT_USAGE = 1  # bad usage, bad config, model not found
+EXIT_PARTIAL = 2  # some input unusable, the rest went through
+EXIT_UNFAITHFUL = 3  # `pipeline evaluate --min-support` not met
+
+
+class PipelineError(Exception):
+    """An error the user can fix; ``str(err)`` is the whole one-line message."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(PipelineError):
+    def __init__(self, source: str, key: str, problem: str, allowed: str | None = None):
+        where = f"{source}: " if source else ""
+        hint = f" (allowed: {allowed})" if allowed else ""
+        super().__init__(f"{where}`{key}` {problem}{hint}")
+        self.key = key
+
+
+class UsageError(PipelineError):
+    pass
+
+
+class NoInputError(PipelineError):
+    def __init__(self, paths: list[str]):
+        super().__init__(
+            "no input documents found in "
+            + ", ".join(paths)
+            + "; pass files or folders holding *.txt, *.md or *.jsonl"
+        )
+
+
+class ModelNotFoundError(PipelineError):
+    def __init__(self, lang: str, model_id: str, key: str, detail: str = ""):
+        super().__init__(
+            f"model for `{lang}` ({key}: {model_id}) could not be loaded{': ' + detail if detail else ''}. "
+            f"Fetch it once with `pipeline models --download` (needs the Hugging Face hub), "
+            f"then run with HF_HUB_OFFLINE=1 to use the local cache, "
+            f"or point to a local copy with `--model {lang}=/path/to/model-dir`"
+        )
+        self.lang = lang
+
+
+class DeviceError(PipelineError):
+    def __init__(self, requested: str):
+        super().__init__(
+            f"device `{requested}` was asked for but torch sees no CUDA GPU; "
+            "use `--device cpu` or `--device auto`, or install a CUDA build of torch (see README)"
+        )
+
+
+class RunDirError(PipelineError):
+    pass
+
+
+class StageNotRunError(PipelineError):
+    def __init__(self, run_dir: str, stage: str):
+        super().__init__(
+            f"stage `{stage}` has no finished artifacts in {run_dir}; "
+            f"run `pipeline run INPUT --out {run_dir} --until {stage}` first"
+        )
+
+
+class DigestError(PipelineError):
+    pass

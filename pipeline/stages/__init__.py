@@ -1,0 +1,1 @@
+"""Pipeline stages; each module exposes ``VERSION`` and ``run(ctx) -> StageOutput``."""

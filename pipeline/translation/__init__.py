@@ -1,0 +1,1 @@
+"""MarianMT loading and generation, translation cache, translation memory, checks."""
