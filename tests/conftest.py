@@ -27,3 +27,32 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 @pytest.fixture(scope="session")
 def seed_paths() -> list[Path]:
     return sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random MarianMT model built offline from the seed texts (real loading path, gibberish output)."""
+    from pipeline.translation.random_model import build_random_marian
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    return build_random_marian(tmp_path_factory.mktemp("tiny-marian"), texts)
+
+
+@pytest.fixture(scope="session")
+def seed_run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The whole pipeline on seeds/ with the tiny model and the English translation memory.
+
+    Returns the runner's RunResult; its run_dir holds every stage's artifacts and the digest.
+    """
+    import dataclasses
+
+    from pipeline.config import Config, with_overrides
+    from pipeline.runner import run_pipeline
+
+    run_dir = tmp_path_factory.mktemp("seed-run")
+    config = with_overrides(Config(), models={"fr": str(tiny_model_dir)}, memory=str(SEED_MEMORY))
+    config = dataclasses.replace(config, cache=str(run_dir.parent / "seed-run-cache.sqlite"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("HOME", str(run_dir.parent))
+        return run_pipeline([SEEDS], run_dir, config)
