@@ -234,6 +234,7 @@ def parse_model_overrides(values: list[str]) -> dict[str, str]:
     for value in values:
         lang, sep, model_id = value.partition("=")
         if not sep or not lang or not model_id:
-            raise ConfigError("--model", "--model", f"is {value!r}", "LANG=ID_OR_DIR, e.g. fr=Helsinki-NLP/opus-mt-fr-en")
+            raise ConfigError("--model", "--model", f"is {value!r}",
+                              "LANG=ID_OR_DIR, e.g. fr=Helsinki-NLP/opus-mt-fr-en")
         out[lang.strip()] = model_id.strip()
     return out

@@ -34,12 +34,14 @@ class StageSpec:
     name: str
     module: str
     config_sections: tuple[str, ...]
+    reads_inputs: bool = False  # its output depends on the input files' bytes
+    reads_memory: bool = False  # its output depends on the translation memory file's bytes
 
 
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec("ingest", "pipeline.stages.ingest", ("ingest",)),
+    StageSpec("ingest", "pipeline.stages.ingest", ("ingest",), reads_inputs=True),
     StageSpec("dedup", "pipeline.stages.dedup", ("dedup",)),
-    StageSpec("translate", "pipeline.stages.translate", ("models", "memory")),
+    StageSpec("translate", "pipeline.stages.translate", ("models", "memory"), reads_memory=True),
     StageSpec("events", "pipeline.stages.events", ("events",)),
     StageSpec("summarize", "pipeline.stages.summarize", ("summarize",)),
     StageSpec("render", "pipeline.stages.render", ("models",)),
@@ -195,10 +197,10 @@ def _fingerprint(spec: StageSpec, module: Any, config: Config, upstream: str, ex
 
 def _extra_identity(spec: StageSpec, config: Config, inputs: list[Path]) -> tuple[str, list[dict[str, Any]]]:
     """What besides config and upstream decides a stage's output: input files, the memory file."""
-    if spec.name == "ingest":
+    if spec.reads_inputs:
         listing = [{"path": str(p), "sha256": file_sha256(p)} for p in inputs]
         return json.dumps(listing), listing
-    if spec.name == "translate" and config.memory:
+    if spec.reads_memory and config.memory:
         memory = Path(config.memory).expanduser()
         return (file_sha256(memory) if memory.is_file() else "missing"), []
     return "", []
@@ -229,7 +231,9 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _write_manifest(store: ArtifactStore, config: Config, inputs: list[dict[str, Any]], reports: list[StageReport]) -> None:
+def _write_manifest(
+    store: ArtifactStore, config: Config, inputs: list[dict[str, Any]], reports: list[StageReport]
+) -> None:
     manifest = {
         "schema": 1,
         "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

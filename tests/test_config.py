@@ -1,0 +1,103 @@
+"""models.yaml validation: defaults, overrides, and one clear error per bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import Config, load_config, parse_config, parse_model_overrides, with_overrides
+from pipeline.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_work_without_a_file() -> None:
+    config = load_config(None)
+    assert config.models["fr"].id == "Helsinki-NLP/opus-mt-fr-en"
+    assert config.models["fr"].device == "auto"
+    assert config.summarize.max_sentences == 4
+
+
+def test_shipped_models_yaml_is_valid_and_matches_defaults() -> None:
+    shipped = load_config(ROOT / "models.yaml")
+    assert shipped.models == Config().models
+    assert shipped.to_dict() == Config().to_dict()
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "allowed"),
+    [
+        ({"modles": {}}, "modles", "models"),
+        ({"models": {"fr": {"id": "x", "beams": 4}}}, "models.fr.beams", "num_beams"),
+        ({"models": {"fr": {"id": "x", "device": "gpu"}}}, "models.fr.device", "auto, cpu, cuda"),
+        ({"models": {"fr": {"id": "x", "dtype": "int4"}}}, "models.fr.dtype", "float32"),
+        ({"models": {"fr": {"id": "x", "num_beams": "four"}}}, "models.fr.num_beams", "whole number"),
+        ({"models": {"fr": {"id": "x", "num_beams": 0}}}, "models.fr", "numbers >= 1"),
+        ({"models": {"fr": {"id": "x", "max_length_ratio": -1}}}, "models.fr.max_length_ratio", "number >= 0"),
+        ({"models": {"fr": {"revision": "main"}}}, "models.fr.id", "hub id"),
+        ({"models": ["fr"]}, "models", "language code"),
+        ({"dedup": {"doc_threshold": "high"}}, "dedup.doc_threshold", "number"),
+        ({"summarize": {"flagged": "hide"}}, "summarize.flagged", "mark, drop"),
+        ({"ingest": {"languages": "fr"}}, "ingest.languages", "list of strings"),
+        ({"events": 3}, "events", "mapping"),
+    ],
+)
+def test_bad_config_names_the_key_and_what_is_allowed(raw: dict, key: str, allowed: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, source="models.yaml")
+    message = str(info.value)
+    assert f"`{key}`" in message
+    assert allowed in message
+    assert message.startswith("models.yaml: ")
+
+
+def test_model_shorthand_and_other_languages() -> None:
+    config = parse_config({"models": {"fr": "some/model", "de": {"id": "Helsinki-NLP/opus-mt-de-en", "num_beams": 2}}})
+    assert config.models["fr"].id == "some/model"
+    assert config.models["de"].num_beams == 2
+
+
+def test_invalid_yaml_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "models.yaml"
+    path.write_text("models: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_relative_memory_path_is_taken_from_the_config_folder(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "models.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({"memory": "tm.tmx"}), encoding="utf-8")
+    assert load_config(path).memory == str((path.parent / "tm.tmx").resolve())
+
+
+def test_command_line_overrides() -> None:
+    config = with_overrides(Config(), models={"fr": "/models/fr", "es": "/models/es"}, device="cpu", memory="tm.tmx")
+    assert config.models["fr"].id == "/models/fr"
+    assert config.models["fr"].num_beams is None  # other settings kept
+    assert config.models["es"].id == "/models/es"
+    assert {m.device for m in config.models.values()} == {"cpu"}
+    assert config.memory == "tm.tmx"
+    with pytest.raises(ConfigError, match="auto, cpu, cuda"):
+        with_overrides(Config(), device="tpu")
+
+
+@pytest.mark.parametrize("value", ["fr", "=dir", "fr=", "fr:dir"])
+def test_bad_model_override(value: str) -> None:
+    with pytest.raises(ConfigError, match="LANG=ID_OR_DIR"):
+        parse_model_overrides([value])
+
+
+def test_section_hash_changes_only_with_its_section() -> None:
+    base = Config()
+    changed = parse_config({"summarize": {"max_sentences": 3}})
+    assert base.section_hash("dedup") == changed.section_hash("dedup")
+    assert base.section_hash("summarize") != changed.section_hash("summarize")
+    assert base.hash != changed.hash

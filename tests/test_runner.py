@@ -1,0 +1,157 @@
+"""The runner's contract, exercised with stand-in stages registered the way real ones are:
+resume, invalidation, --force, --until, crash safety, missing stages and the manifest."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from pipeline import runner
+from pipeline.config import Config, parse_config
+from pipeline.errors import StageNotRunError, UsageError
+from pipeline.records import Document, Sentence
+from pipeline.stages.base import StageContext, StageOutput
+
+CALLS: list[str] = []
+
+
+def _first(ctx: StageContext) -> StageOutput:
+    CALLS.append("first")
+    docs = [Document(doc_id=p.stem, path=str(p), sha256="x", text=p.read_text(encoding="utf-8")) for p in ctx.inputs]
+    return StageOutput(artifacts={"documents": docs}, counts={"documents": len(docs)})
+
+
+def _second(ctx: StageContext) -> StageOutput:
+    CALLS.append("second")
+    docs = ctx.records("first", "documents", Document)
+    if any("CRASH" in d.text for d in docs):
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-stage
+    sentences = [Sentence(sentence_id=f"{d.doc_id}:0", doc_id=d.doc_id, start=0, end=len(d.text), text=d.text)
+                 for d in docs]
+    return StageOutput(artifacts={"sentences": sentences}, counts={"sentences": len(sentences)},
+                       notes=["a note for the summary"])
+
+
+@pytest.fixture()
+def fake_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    CALLS.clear()
+    package = types.ModuleType("fake_stages")
+    package.__path__ = []  # a package with no modules on disk, like a stage folder before a stage is built
+    monkeypatch.setitem(sys.modules, "fake_stages", package)
+    for name, fn in (("first", _first), ("second", _second)):
+        module = types.ModuleType(f"fake_stages.{name}")
+        module.VERSION = "1"
+        module.run = fn
+        monkeypatch.setitem(sys.modules, f"fake_stages.{name}", module)
+    monkeypatch.setattr(runner, "STAGES", (
+        runner.StageSpec("first", "fake_stages.first", ("ingest",), reads_inputs=True),
+        runner.StageSpec("second", "fake_stages.second", ("dedup",)),
+        runner.StageSpec("third", "fake_stages.not_built", ()),
+    ))
+    monkeypatch.setattr(runner, "STAGE_NAMES", ("first", "second", "third"))
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Un texte.", encoding="utf-8")
+    (folder / "b.md").write_text("Un autre texte.", encoding="utf-8")
+    (folder / "ignored.pdf").write_bytes(b"%PDF")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "c.txt").write_text("Caché.", encoding="utf-8")
+    return folder
+
+
+def statuses(result: runner.RunResult) -> dict[str, str]:
+    return {r.name: r.status for r in result.stages}
+
+
+def test_missing_stage_is_reported_not_faked(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    result = runner.run_pipeline([inputs], tmp_path / "run", Config())
+    assert statuses(result) == {"first": "done", "second": "done", "third": "not-available"}
+    assert not (tmp_path / "run" / "third").exists()
+
+
+def test_discovery_takes_known_suffixes_and_skips_hidden(inputs: Path) -> None:
+    assert [p.name for p in runner.discover_inputs([inputs])] == ["a.txt", "b.md"]
+    with pytest.raises(UsageError, match="input not found"):
+        runner.discover_inputs([inputs / "missing"])
+
+
+def test_rerun_reuses_and_changes_redo_what_depends_on_them(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    assert CALLS == ["first", "second"]
+
+    result = runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    assert statuses(result) == {"first": "reused", "second": "reused"}
+    assert CALLS == ["first", "second"]
+    assert result.stages[1].notes == ["a note for the summary"]  # kept from the finished run
+
+    # a config section only the second stage reads: the first is reused
+    runner.run_pipeline([inputs], run_dir, parse_config({"dedup": {"doc_threshold": 0.9}}), until="second")
+    assert CALLS == ["first", "second", "second"]
+
+    # a changed input redoes everything downstream of it
+    (inputs / "a.txt").write_text("Un texte modifié.", encoding="utf-8")
+    runner.run_pipeline([inputs], run_dir, parse_config({"dedup": {"doc_threshold": 0.9}}), until="second")
+    assert CALLS[-2:] == ["first", "second"]
+
+    result = runner.run_pipeline([inputs], run_dir, parse_config({"dedup": {"doc_threshold": 0.9}}), until="second",
+                                 force=True)
+    assert statuses(result) == {"first": "done", "second": "done"}
+
+
+def test_until_stops_after_the_named_stage(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    result = runner.run_pipeline([inputs], tmp_path / "run", Config(), until="first")
+    assert statuses(result) == {"first": "done"}
+    with pytest.raises(UsageError, match="unknown stage"):
+        runner.run_pipeline([inputs], tmp_path / "run", Config(), until="translate-all")
+
+
+def test_interrupted_stage_leaves_nothing_trusted(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    (inputs / "a.txt").write_text("CRASH", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    store = runner.ArtifactStore(run_dir)
+    assert store.marker("first") is not None
+    assert store.marker("second") is None  # the old, now stale, result is no longer trusted
+    with pytest.raises(StageNotRunError):
+        store.rows("second", "sentences")
+    assert not list(run_dir.glob(".*.tmp-*"))
+
+    (inputs / "a.txt").write_text("Réparé.", encoding="utf-8")
+    result = runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    assert statuses(result) == {"first": "done", "second": "done"}
+
+
+def test_manifest_records_inputs_config_versions_and_stages(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    config = Config()
+    runner.run_pipeline([inputs], run_dir, config)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert [Path(i["path"]).name for i in manifest["inputs"]] == ["a.txt", "b.md"]
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert manifest["config_hash"] == config.hash
+    assert manifest["config"]["models"]["fr"]["id"] == "Helsinki-NLP/opus-mt-fr-en"
+    assert set(manifest["versions"]) >= {"pipeline", "python", "torch", "transformers", "datasets"}
+    assert manifest["stages"]["first"]["status"] == "done"
+    assert manifest["stages"]["first"]["counts"] == {"documents": 2}
+    assert manifest["stages"]["third"]["status"] == "not-available"
+    assert manifest["documents"] == []  # only filled once the real ingest stage has run
+
+
+def test_inspect_dumps_a_finished_stage(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    rows = runner.inspect_stage(run_dir, "second")
+    assert [r["sentence_id"] for r in rows] == ["a:0", "b:0"]
+    with pytest.raises(UsageError):
+        runner.inspect_stage(run_dir, "nope")
