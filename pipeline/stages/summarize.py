@@ -1,0 +1,315 @@
+"""Per-event extractive summaries: the most informative translated sentences, each citing
+every source sentence that states it.
+
+For each event the candidates are its translated sentence groups. Maximal marginal relevance
+picks up to ``summarize.max_sentences`` of them (informative, and no two saying the same
+thing), and the picks are put in the chronological order of what they report. A summary
+sentence is the group's translation, whole, so attribution ("Kirby said ...") and quotes stay
+with their speaker; its citations are every member of the group, with ``source_text`` taken
+from the original document text at the member's span.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pipeline.records import (
+    Citation,
+    Document,
+    DocumentDecision,
+    Event,
+    EventSummary,
+    Sentence,
+    SentenceGroup,
+    SummarySentence,
+    Translation,
+)
+from pipeline.stages.base import StageContext, StageOutput
+
+VERSION = "1"
+
+# Speech and reporting verbs: a sentence carrying one says who states what, which a reader
+# needs in a digest built from claims by officials and outlets.
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|stated|states|declared|declares|announced|announces|added|explained|warned|"
+    r"insisted|noted|claimed|claims|reported|reports|revealed|reveals|confirmed|concluded|condemned|indicated|"
+    r"affirmed|affirm|acknowledged|according to|quoted|citing)\b",
+    re.IGNORECASE,
+)
+# A sentence that opens with a quotation mark is speech; its speaker must be in it too.
+_OPENING_QUOTE = re.compile("^\\s*[\"“”«»]")
+# An attributed sentence counts this much more than an otherwise equal unattributed one.
+_ATTRIBUTION_WEIGHT = 1.25
+_WORD = re.compile(r"\w+")
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("janvier", "january"), ("février", "fevrier", "february"), ("mars", "march"), ("avril", "april"),
+         ("mai", "may"), ("juin", "june"), ("juillet", "july"), ("août", "aout", "august"),
+         ("septembre", "september"), ("octobre", "october"), ("novembre", "november"),
+         ("décembre", "decembre", "december")],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# "le 13 octobre", "1er novembre 2023", "October 13": a day; "en septembre", "in July 2022": a month.
+_DAY_DATE = re.compile(
+    rf"\b(?:(?P<day>\d{{1,2}})(?:er)?\s+(?P<month>{_MONTH})|(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}})\b)"
+    rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?",
+    re.IGNORECASE,
+)
+_MONTH_DATE = re.compile(
+    rf"\b(?:en|in|début|fin|mi-|early|late)\s+(?P<month>{_MONTH})\b(?P<last>\s+(?:dernier|de l['’]année dernière))?"
+    rf"(?:\s+(?P<year>(?:19|20)\d\d)\b)?",
+    re.IGNORECASE,
+)
+_LAST_MONTH = re.compile(r"\b(?:le mois dernier|last month)\b", re.IGNORECASE)
+
+DateKey = tuple[int, int, int]  # (year, month, day); 0 where the source is less precise
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One translated sentence group that may go into an event's summary."""
+
+    translation: Translation
+    members: tuple[Sentence, ...]  # in document order
+    vector: dict[str, float]
+    relevance: float
+    reported: DateKey
+    position: tuple[int, int]  # (document index, sentence index) of the first member
+
+
+def run(ctx: StageContext) -> StageOutput:
+    documents = ctx.records("ingest", "documents", Document)
+    sentences = {s.sentence_id: s for s in ctx.records("ingest", "sentences", Sentence)}
+    decisions = {d.doc_id: d for d in ctx.records("dedup", "documents", DocumentDecision)}
+    groups = {g.group_id: g for g in ctx.records("dedup", "groups", SentenceGroup)}
+    translations = {t.group_id: t for t in ctx.records("translate", "translations", Translation)}
+    events = ctx.records("events", "events", Event)
+    config = ctx.config.summarize
+
+    summarizer = Summarizer(documents, sentences, decisions, groups, translations,
+                            config.max_sentences, config.mmr_lambda, drop_flagged=config.flagged == "drop")
+    summaries: list[EventSummary] = []
+    notes: list[str] = []
+    with ctx.progress("summarizing events", len(events)) as bar:
+        for event in events:
+            summary = summarizer.summarize(event)
+            if summary.summary:
+                summaries.append(summary)
+            else:
+                notes.append(f"event {event.event_id} ({event.title}) has no usable translated sentence; left out")
+            bar.advance()
+    counts = dict(summarizer.counts)
+    counts.update(events=len(summaries), sentences=sum(len(s.summary) for s in summaries),
+                  citations=sum(len(x.citations) for s in summaries for x in s.summary))
+    if summarizer.counts["invalid_citations"]:
+        notes.append(f"{summarizer.counts['invalid_citations']} citation(s) left out: span outside its document")
+    return StageOutput(artifacts={"summaries": summaries}, counts=dict(sorted(counts.items())), notes=notes)
+
+
+class Summarizer:
+    """Everything one run's events are summarized against: the records and the settings."""
+
+    def __init__(
+        self,
+        documents: list[Document],
+        sentences: dict[str, Sentence],
+        decisions: dict[str, DocumentDecision],
+        groups: dict[str, SentenceGroup],
+        translations: dict[str, Translation],
+        max_sentences: int = 4,
+        mmr_lambda: float = 0.7,
+        drop_flagged: bool = False,
+    ):
+        self.documents = {d.doc_id: d for d in documents}
+        self.doc_index = {d.doc_id: i for i, d in enumerate(documents)}
+        self.sentences = sentences
+        self.duplicates = {doc_id for doc_id, d in decisions.items() if d.duplicate_of}
+        self.groups = groups
+        self.translations = translations
+        self.max_sentences = max_sentences
+        self.mmr_lambda = mmr_lambda
+        self.drop_flagged = drop_flagged
+        self.idf = _idf([_tokens(t.translation) for t in translations.values() if _usable(t)])
+        self.counts: Counter[str] = Counter(
+            untranslated_skipped=0, flagged_dropped=0, flagged_marked=0, unattributed_quotes_skipped=0,
+            invalid_citations=0,
+        )
+
+    def summarize(self, event: Event) -> EventSummary:
+        candidates = self._candidates(event)
+        chosen = mmr_select(candidates, self.max_sentences, self.mmr_lambda)
+        chosen.sort(key=lambda c: (c.reported, c.position, c.translation.group_id))
+        summary = [s for s in (self._summary_sentence(c) for c in chosen) if s.citations]
+        self.counts["flagged_marked"] += sum(1 for s in summary if s.flags)
+        doc_ids = sorted({c.doc_id for s in summary for c in s.citations}, key=self._doc_order)
+        return EventSummary(event_id=event.event_id, title=event.title, date=event.date, summary=summary,
+                            doc_ids=doc_ids, background=event.background)
+
+    def _candidates(self, event: Event) -> list[Candidate]:
+        usable: list[tuple[Translation, tuple[Sentence, ...]]] = []
+        for group_id in sorted(set(event.group_ids)):
+            translation = self.translations.get(group_id)
+            if translation is None or not _usable(translation):
+                self.counts["untranslated_skipped"] += 1
+                continue
+            if translation.flags and self.drop_flagged:
+                self.counts["flagged_dropped"] += 1
+                continue
+            if _unattributed_quote(translation.translation):
+                # a quote shown without its speaker would put words in nobody's mouth
+                self.counts["unattributed_quotes_skipped"] += 1
+                continue
+            group = self.groups.get(group_id)
+            member_ids = group.sentence_ids if group is not None else translation.sentence_ids
+            members = tuple(sorted((self.sentences[i] for i in member_ids if i in self.sentences),
+                                   key=lambda s: self._position(s.sentence_id)))
+            if members:
+                usable.append((translation, members))
+        vectors = [_tfidf(_tokens(t.translation), self.idf) for t, _ in usable]
+        centroid = _centroid(vectors, [self._support(m) for _, m in usable])
+        candidates = []
+        for (translation, members), vector in zip(usable, vectors, strict=True):
+            weight = _ATTRIBUTION_WEIGHT if _ATTRIBUTION.search(translation.translation) else 1.0
+            # central to the event, stated by several independent sources, attributed
+            relevance = _cosine(vector, centroid) * (1 + math.log(self._support(members))) * weight
+            candidates.append(Candidate(translation, members, vector, relevance,
+                                        self._reported(members, event), self._position(members[0].sentence_id)))
+        return candidates
+
+    def _support(self, members: tuple[Sentence, ...]) -> int:
+        """Independent documents stating it: a duplicate document is a copy, not a confirmation."""
+        return max(1, len({s.doc_id for s in members if s.doc_id not in self.duplicates}))
+
+    def _reported(self, members: tuple[Sentence, ...], event: Event) -> DateKey:
+        """When what the sentence reports happened: the earliest date it names, else the event's date."""
+        for sentence in members:
+            document = self.documents.get(sentence.doc_id)
+            found = reported_date(sentence.text, _date_key(document.date) if document else None)
+            if found is not None:
+                return found
+        return _date_key(event.date) or (0, 0, 0)
+
+    def _summary_sentence(self, candidate: Candidate) -> SummarySentence:
+        citations = []
+        for sentence in candidate.members:
+            document = self.documents.get(sentence.doc_id)
+            if document is None or not 0 <= sentence.start <= sentence.end <= len(document.text):
+                self.counts["invalid_citations"] += 1
+                continue
+            citations.append(Citation(doc_id=sentence.doc_id, sentence_id=sentence.sentence_id,
+                                      start=sentence.start, end=sentence.end,
+                                      source_text=document.text[sentence.start:sentence.end],
+                                      translation=candidate.translation.translation))
+        return SummarySentence(text=candidate.translation.translation, citations=citations,
+                               flags=list(candidate.translation.flags))
+
+    def _position(self, sentence_id: str) -> tuple[int, int]:
+        doc_id, _, number = sentence_id.rpartition(":")
+        return self.doc_index.get(doc_id, len(self.doc_index)), int(number) if number.isdigit() else 0
+
+    def _doc_order(self, doc_id: str) -> tuple[int, str]:
+        return self.doc_index.get(doc_id, len(self.doc_index)), doc_id
+
+
+def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> list[Candidate]:
+    """Maximal marginal relevance: each pick trades relevance against similarity to earlier picks."""
+    top = max((c.relevance for c in candidates), default=0.0) or 1.0
+    remaining = sorted(candidates, key=lambda c: (c.position, c.translation.group_id))
+    chosen: list[Candidate] = []
+    while remaining and len(chosen) < limit:
+        def score(c: Candidate) -> float:
+            redundancy = max((_cosine(c.vector, s.vector) for s in chosen), default=0.0)
+            return mmr_lambda * c.relevance / top - (1 - mmr_lambda) * redundancy
+
+        best = max(remaining, key=score)  # ties go to the earliest sentence: `remaining` is in text order
+        chosen.append(best)
+        remaining.remove(best)
+    return chosen
+
+
+def reported_date(text: str, published: DateKey | None) -> DateKey | None:
+    """The earliest date a sentence names, its missing year taken from the publication date
+    (a month after the publication month is last year's: reports look back)."""
+    found: list[DateKey] = []
+    pub_year, pub_month = (published[0], published[1]) if published else (0, 0)
+
+    def year_for(month: int, explicit: str | None, last_year: bool = False) -> int:
+        if explicit:
+            return int(explicit)
+        if not pub_year:
+            return 0
+        return pub_year - 1 if last_year or (pub_month and month > pub_month) else pub_year
+
+    for match in _DAY_DATE.finditer(text):
+        month = _MONTHS[(match["month"] or match["month2"]).lower()]
+        day = int(match["day"] or match["day2"])
+        if 1 <= day <= 31:
+            found.append((year_for(month, match["year"]), month, day))
+    for match in _MONTH_DATE.finditer(text):
+        month = _MONTHS[match["month"].lower()]
+        last_year = bool(match["last"]) and "année" in match["last"]
+        found.append((year_for(month, match["year"], last_year), month, 0))
+    if pub_year and pub_month and _LAST_MONTH.search(text):
+        found.append((pub_year, pub_month - 1, 0) if pub_month > 1 else (pub_year - 1, 12, 0))
+    return min(found) if found else None
+
+
+def _date_key(date: str | None) -> DateKey | None:
+    """"2023", "2023-10" or "2023-10-13" as a sortable key."""
+    if not date:
+        return None
+    parts = date.split("-")[:3]
+    if not all(p.isdigit() for p in parts):
+        return None
+    numbers = [int(p) for p in parts] + [0, 0]
+    return numbers[0], numbers[1], numbers[2]
+
+
+def _usable(translation: Translation) -> bool:
+    """An untranslated group is never passed off as English."""
+    return translation.origin != "untranslated" and bool(translation.translation.strip())
+
+
+def _unattributed_quote(text: str) -> bool:
+    return bool(_OPENING_QUOTE.match(text)) and not _ATTRIBUTION.search(text)
+
+
+# Bag-of-words TF-IDF and cosine written here: a few lines, where scikit-learn would be a
+# large dependency for the same arithmetic on a few hundred sentences.
+def _tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
+
+
+def _idf(corpus: list[list[str]]) -> dict[str, float]:
+    frequency = Counter(word for tokens in corpus for word in set(tokens))
+    # no +1 on the log: a word in nearly every sentence ("the", "north", "korea") weighs nearly nothing
+    return {word: math.log((1 + len(corpus)) / (1 + df)) for word, df in frequency.items()}
+
+
+def _tfidf(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
+    return {word: count * idf.get(word, 0.0) for word, count in Counter(tokens).items() if idf.get(word, 0.0) > 0}
+
+
+def _centroid(vectors: list[dict[str, float]], weights: list[int]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for vector, weight in zip(vectors, weights, strict=True):
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        for word, value in vector.items():
+            total[word] += weight * value / norm
+    return dict(total)
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(value * b.get(word, 0.0) for word, value in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0

@@ -1,0 +1,252 @@
+"""The summarize stage on hand-made records: selection (MMR), citations, flags, untranslated
+groups, quotes and chronological order, through the stage's real `run`."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.config import Config, SummarizeConfig
+from pipeline.records import (
+    Document,
+    DocumentDecision,
+    Event,
+    EventSummary,
+    Sentence,
+    SentenceGroup,
+    Translation,
+)
+from pipeline.stages import summarize
+from pipeline.stages.base import StageContext, StageOutput
+
+
+@dataclasses.dataclass
+class Corpus:
+    """Documents made of sentences, with groups, translations and events over them."""
+
+    dates: dict[str, str]
+    texts: dict[str, list[str]]
+    groups: list[tuple[str, list[str], str]] = dataclasses.field(default_factory=list)  # id, members, English
+    flags: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    origins: dict[str, str] = dataclasses.field(default_factory=dict)
+    events: list[Event] = dataclasses.field(default_factory=list)
+    duplicates: dict[str, str] = dataclasses.field(default_factory=dict)
+    header: str = " date 2023-10 Publicité\n\n"  # so spans do not start at 0
+
+    def records(self) -> dict[tuple[str, str], list[Any]]:
+        documents, sentences = [], []
+        for doc_id, parts in self.texts.items():
+            text, offsets = self.header, []
+            for part in parts:
+                offsets.append((len(text), len(text) + len(part)))
+                text += part + " "
+            documents.append(Document(doc_id=doc_id, path=f"/in/{doc_id}.txt", sha256="0", text=text,
+                                      date=self.dates.get(doc_id), lang="fr"))
+            sentences += [Sentence(f"{doc_id}:{n}", doc_id, start, end, text[start:end], "fr")
+                          for n, (start, end) in enumerate(offsets)]
+        by_id = {s.sentence_id: s for s in sentences}
+        groups = [SentenceGroup(gid, members[0], members, by_id[members[0]].text, "fr")
+                  for gid, members, _ in self.groups]
+        translations = [Translation(gid, members, by_id[members[0]].text, english, "fr",
+                                    origin=self.origins.get(gid, "memory"), flags=self.flags.get(gid, []))
+                        for gid, members, english in self.groups]
+        decisions = [DocumentDecision(d, duplicate_of=self.duplicates.get(d)) for d in self.texts]
+        return {("ingest", "documents"): documents, ("ingest", "sentences"): sentences,
+                ("dedup", "documents"): decisions, ("dedup", "groups"): groups,
+                ("translate", "translations"): translations, ("events", "events"): self.events}
+
+
+def event(event_id: str, group_ids: list[str], date: str | None = "2023-10-13", background: bool = False) -> Event:
+    return Event(event_id, f"title {event_id}", date, group_ids, [], [], background)
+
+
+def run_stage(corpus: Corpus, tmp_path: Path, **settings: Any) -> StageOutput:
+    records = corpus.records()
+    # records go through their dict form, as they do between real stages
+    ctx = StageContext(config=Config(summarize=SummarizeConfig(**settings)), run_dir=tmp_path,
+                       load=lambda stage, name, cls: [cls.from_dict(r.to_dict()) for r in records[(stage, name)]])
+    return summarize.run(ctx)
+
+
+def summaries(output: StageOutput) -> dict[str, EventSummary]:
+    return {s.event_id: s for s in output.artifacts["summaries"]}
+
+
+CONTAINERS = "North Korea delivered more than 1,000 containers of munitions to Russia, Kirby said."
+CONTAINERS_AGAIN = "More than 1,000 containers of munitions were delivered by North Korea to Russia, Kirby said."
+BLINKEN = "Blinken warned that Moscow could supply nuclear technology in exchange for weapons."
+SUMMIT = "Kim Jong Un met Vladimir Putin at the Vostochny cosmodrome."
+
+
+def mmr_corpus() -> Corpus:
+    return Corpus(
+        dates={"a": "2023-10", "b": "2023-10", "c": "2023-11"},
+        texts={"a": ["Kirby : plus de 1 000 conteneurs livrés.", "Plus de 1 000 conteneurs, a dit Kirby."],
+               "b": ["Kirby a dit que 1 000 conteneurs ont été livrés."],
+               "c": ["Blinken a averti que Moscou pourrait fournir de la technologie nucléaire.",
+                     "Kim a rencontré Poutine.", "Une phrase de remplissage sur le temps qu'il fait."]},
+        groups=[("g1", ["a:0", "b:0"], CONTAINERS), ("g2", ["a:1"], CONTAINERS_AGAIN), ("g3", ["c:0"], BLINKEN),
+                ("g4", ["c:1"], SUMMIT), ("g5", ["c:2"], "A filler sentence about the weather today.")],
+        events=[event("e1", ["g1", "g2", "g3"])],
+    )
+
+
+@pytest.mark.parametrize(
+    ("mmr_lambda", "max_sentences", "expected"),
+    [
+        (1.0, 2, {CONTAINERS, CONTAINERS_AGAIN}),  # relevance alone: both paraphrases of the central fact
+        (0.5, 2, {CONTAINERS, BLINKEN}),  # with redundancy penalised the paraphrase gives way
+        (0.7, 1, {CONTAINERS}),  # the fact stated by two documents is the most informative
+        (0.7, 5, {CONTAINERS, CONTAINERS_AGAIN, BLINKEN}),  # no more than the event has
+    ],
+)
+def test_mmr_picks_informative_non_redundant_sentences(tmp_path, mmr_lambda, max_sentences, expected):
+    output = run_stage(mmr_corpus(), tmp_path, mmr_lambda=mmr_lambda, max_sentences=max_sentences)
+    assert {s.text for s in summaries(output)["e1"].summary} == expected
+
+
+def test_every_group_member_is_cited_with_its_exact_source_span(tmp_path):
+    corpus = mmr_corpus()
+    records = corpus.records()
+    texts = {d.doc_id: d.text for d in records[("ingest", "documents")]}
+    (summary,) = run_stage(corpus, tmp_path, max_sentences=1).artifacts["summaries"]
+    (sentence,) = summary.summary
+    assert [c.sentence_id for c in sentence.citations] == ["a:0", "b:0"]
+    for citation in sentence.citations:
+        assert citation.start > 0 and texts[citation.doc_id][citation.start:citation.end] == citation.source_text
+        assert citation.translation == CONTAINERS
+    assert summary.doc_ids == ["a", "b"]
+
+
+def test_source_text_comes_from_the_document_not_the_sentence_record(tmp_path):
+    corpus = mmr_corpus()
+    records = corpus.records()
+    for sentence in records[("ingest", "sentences")]:
+        sentence.text = sentence.text.upper()  # a sentence record that drifted from its document
+    ctx = StageContext(config=Config(), run_dir=tmp_path, load=lambda stage, name, cls: records[(stage, name)])
+    cited = [c for s in summarize.run(ctx).artifacts["summaries"][0].summary for c in s.citations]
+    texts = {d.doc_id: d.text for d in records[("ingest", "documents")]}
+    assert cited and all(c.source_text == texts[c.doc_id][c.start:c.end] for c in cited)
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected_texts", "expected_flags"),
+    [
+        ("mark", {CONTAINERS, BLINKEN}, {CONTAINERS: ["number-missing:1 000"], BLINKEN: []}),
+        ("drop", {BLINKEN}, {BLINKEN: []}),
+    ],
+)
+def test_flagged_translations_are_marked_or_dropped(tmp_path, policy, expected_texts, expected_flags):
+    corpus = mmr_corpus()
+    corpus.flags = {"g1": ["number-missing:1 000"]}
+    corpus.events = [event("e1", ["g1", "g3"])]
+    output = run_stage(corpus, tmp_path, flagged=policy)
+    summary = summaries(output)["e1"].summary
+    assert {s.text for s in summary} == expected_texts
+    assert {s.text: s.flags for s in summary} == expected_flags
+    assert output.counts["flagged_" + ("marked" if policy == "mark" else "dropped")] == 1
+
+
+@pytest.mark.parametrize("origin", ["untranslated"])
+def test_untranslated_groups_are_never_summary_sentences(tmp_path, origin):
+    corpus = mmr_corpus()
+    corpus.origins = {"g1": origin, "g4": origin}
+    corpus.groups[0] = ("g1", ["a:0", "b:0"], "Kirby : plus de 1 000 conteneurs livrés.")  # the French, unchanged
+    corpus.events = [event("e1", ["g1", "g3"]), event("e2", ["g4"])]
+    output = run_stage(corpus, tmp_path)
+    assert {s.text for s in summaries(output)["e1"].summary} == {BLINKEN}
+    assert "e2" not in summaries(output)  # nothing English to say: left out, with a note
+    assert any("e2" in note for note in output.notes)
+    assert output.counts["untranslated_skipped"] == 2
+
+
+@pytest.mark.parametrize(
+    ("english", "kept"),
+    [
+        ('"We now have information that North Korea delivered weapons."', False),  # speech without its speaker
+        ('"We condemn the DPRK for providing this equipment," Kirby said.', True),
+        ("“We are truly concerned by any support,” Blinken said.", True),
+        ('North Korea decried the West\'s "hegemonic policy".', True),  # a quoted phrase in a sentence with a subject
+    ],
+)
+def test_quotes_stay_with_their_speaker(tmp_path, english, kept):
+    corpus = mmr_corpus()
+    corpus.groups.append(("g6", ["c:2"], english))
+    corpus.events = [event("e1", ["g6", "g3"])]
+    texts = {s.text for s in summaries(run_stage(corpus, tmp_path))["e1"].summary}
+    assert (english in texts) is kept
+
+
+def test_summary_follows_the_chronology_of_what_is_reported(tmp_path):
+    corpus = Corpus(
+        dates={"x": "2023-11", "y": "2023-10"},
+        texts={"x": ["Blinken est arrivé en Corée du Sud le 8 novembre.", "Le 13 septembre, Kim a rencontré Poutine."],
+               "y": ["La Maison-Blanche a publié des images.", "En février de l'année dernière, la Russie a attaqué."]},
+        groups=[("g1", ["x:0"], "Blinken arrived in South Korea on November 8, Reuters reported."),
+                ("g2", ["x:1"], "On 13 September, Kim met Putin, the agency said."),
+                ("g3", ["y:0"], "The White House released images, Kirby said."),
+                ("g4", ["y:1"], "In February last year, Russia attacked, the report said.")],
+        events=[event("e1", ["g1", "g2", "g3", "g4"], date="2023-10-13")],
+    )
+    summary = summaries(run_stage(corpus, tmp_path))["e1"].summary
+    # Feb 2022, 13 Sep 2023, the event's own date (undated sentence), 8 Nov 2023
+    assert [s.citations[0].sentence_id for s in summary] == ["y:1", "x:1", "y:0", "x:0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("Le 13 septembre, Kim a rencontré Poutine.", (2023, 11, 0), (2023, 9, 13)),
+        ("le 1er novembre 2022", None, (2022, 11, 1)),
+        ("En juillet, la Corée du Nord a reconnu les territoires.", (2022, 11, 0), (2022, 7, 0)),
+        ("En décembre, rien.", (2023, 10, 0), (2022, 12, 0)),  # after the publication month: last year
+        ("en Février de l'année dernière", (2023, 10, 0), (2022, 2, 0)),
+        ("le sommet tenu le mois dernier", (2023, 1, 0), (2022, 12, 0)),
+        ("images du 5 octobre 2023, puis le 16 octobre", (2023, 10, 0), (2023, 10, 5)),  # the earliest
+        ("on October 13, Kirby said", (2023, 10, 0), (2023, 10, 13)),
+        ("Aucune date ici, seulement 1 000 conteneurs.", (2023, 10, 0), None),
+    ],
+)
+def test_reported_date(text, published, expected):
+    assert summarize.reported_date(text, published) == expected
+
+
+def test_background_event_is_summarized_and_kept_labelled(tmp_path):
+    corpus = mmr_corpus()
+    corpus.events = [event("e1", ["g1"]), event("bg", ["g4", "g5"], date=None, background=True)]
+    result = summaries(run_stage(corpus, tmp_path))
+    assert result["bg"].background and not result["e1"].background
+    assert {s.text for s in result["bg"].summary} == {SUMMIT, "A filler sentence about the weather today."}
+
+
+@pytest.mark.parametrize(
+    ("duplicates", "expected"),
+    [
+        ({}, ["a:0", "b:0", "d:0"]),  # three documents state g1, two state g2
+        ({"b": "a", "d": "a"}, ["a:1", "c:2"]),  # b and d are copies of a: g1 has one independent source
+    ],
+)
+def test_duplicate_documents_do_not_count_as_independent_support(tmp_path, duplicates, expected):
+    corpus = mmr_corpus()
+    corpus.texts["d"] = ["Kirby : plus de 1 000 conteneurs livrés."]
+    corpus.groups[:2] = [("g1", ["a:0", "b:0", "d:0"], CONTAINERS), ("g2", ["a:1", "c:2"], CONTAINERS_AGAIN)]
+    corpus.groups.pop()  # c:2 now belongs to g2
+    corpus.duplicates = duplicates
+    corpus.events = [event("e1", ["g1", "g2"])]
+    (summary,) = run_stage(corpus, tmp_path, max_sentences=1).artifacts["summaries"]
+    assert [c.sentence_id for s in summary.summary for c in s.citations] == expected  # duplicates still cited
+
+
+def test_citation_outside_its_document_is_left_out_and_counted(tmp_path):
+    corpus = mmr_corpus()
+    records = corpus.records()
+    records[("ingest", "sentences")][0].end = 10_000  # a:0 points past the end of its document
+    ctx = StageContext(config=Config(summarize=SummarizeConfig(max_sentences=1)), run_dir=tmp_path,
+                       load=lambda stage, name, cls: records[(stage, name)])
+    output = summarize.run(ctx)
+    (sentence,) = output.artifacts["summaries"][0].summary
+    assert [c.sentence_id for c in sentence.citations] == ["b:0"]
+    assert output.counts["invalid_citations"] == 1 and output.notes
