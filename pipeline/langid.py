@@ -1,0 +1,81 @@
+"""Language of documents and sentences, with lingua restricted to the configured languages.
+
+The detector is built on first use (lazily, once per language set), never at import time.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+# Sentences shorter than this (numbers, names, "Kirby a dit.") give noisy guesses; they take
+# the document's language instead.
+MIN_LETTERS = 20
+MIN_WORDS = 3
+# lingua answers None when the two likeliest languages are closer than this.
+MIN_RELATIVE_DISTANCE = 0.1
+
+
+def check_languages(languages: tuple[str, ...], source: str = "") -> tuple[str, ...]:
+    """Lower-cased ISO 639-1 codes; ConfigError naming ``ingest.languages`` for unknown ones."""
+    from lingua import IsoCode639_1
+
+    if not languages:
+        raise ConfigError(source, "ingest.languages", "is empty", "ISO 639-1 codes such as fr, en, de")
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in languages))
+    for code in codes:
+        try:
+            IsoCode639_1.from_str(code)
+        except ValueError:
+            raise ConfigError(source, "ingest.languages", f"has unknown code {code!r}",
+                              "ISO 639-1 codes such as fr, en, de") from None
+    return codes
+
+
+@functools.lru_cache(maxsize=4)
+def detector(languages: tuple[str, ...]) -> LanguageDetector:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [IsoCode639_1.from_str(code) for code in languages]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_minimum_relative_distance(
+        MIN_RELATIVE_DISTANCE).build()
+
+
+def is_too_short(text: str) -> bool:
+    return sum(ch.isalpha() for ch in text) < MIN_LETTERS or len(text.split()) < MIN_WORDS
+
+
+def detect(texts: list[str], languages: tuple[str, ...]) -> list[str | None]:
+    """One ISO 639-1 code (or None when unsure) per text; each distinct text is detected once."""
+    if len(languages) == 1:
+        return [languages[0]] * len(texts)
+    unique = list(dict.fromkeys(texts))
+    found = detector(languages).detect_languages_in_parallel_of(unique)
+    by_text = {text: lang.iso_code_639_1.name.lower() if lang else None for text, lang in zip(unique, found, strict=True)}
+    return [by_text[text] for text in texts]
+
+
+def assign_languages(sentences: list[str], languages: tuple[str, ...]) -> tuple[str | None, list[str | None]]:
+    """(document language, one language per sentence).
+
+    The document's language is the majority by characters of its confidently detected
+    sentences; short or undecided sentences inherit it, so a mixed report keeps its English
+    quotes as English while names and figures follow the text around them.
+    """
+    long_enough = [i for i, text in enumerate(sentences) if not is_too_short(text)]
+    detected = dict(zip(long_enough, detect([sentences[i] for i in long_enough], languages), strict=True))
+    weight: Counter[str] = Counter()
+    for i, lang in detected.items():
+        if lang is not None:
+            weight[lang] += len(sentences[i])
+    if weight:
+        document_lang: str | None = weight.most_common(1)[0][0]
+    else:  # every sentence short or undecided: judge the whole text at once
+        document_lang = detect([" ".join(sentences)], languages)[0]
+    return document_lang, [detected.get(i) or document_lang for i in range(len(sentences))]

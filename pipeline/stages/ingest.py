@@ -1,0 +1,186 @@
+"""Ingest: input files -> Documents and Sentences with exact spans in the original text.
+
+Reading and decoding live in ``pipeline.sources`` (the evaluator re-reads files with the
+same code), text rules in ``pipeline.text``, language identification in ``pipeline.langid``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.langid import assign_languages, check_languages
+from pipeline.records import Document, Sentence
+from pipeline.sources import read_documents, sanitize_id
+from pipeline.stages.base import StageContext, StageOutput
+from pipeline.text import (
+    Span,
+    complement,
+    find_boilerplate,
+    is_headline,
+    normalize_date,
+    parse_date_header,
+    split_sentences,
+)
+
+VERSION = "1"
+# Below this many documents a plain loop is faster than starting worker processes.
+PARALLEL_MIN_DOCUMENTS = 1000
+_BATCH_SIZE = 64
+
+
+def analyse_document(document: Document, languages: tuple[str, ...]) -> tuple[Document, list[Sentence]]:
+    """Date header, boilerplate, sentences, title and languages of one decoded document."""
+    text = document.text
+    header_date, body_start = parse_date_header(text)
+    boilerplate = find_boilerplate(text, body_start)
+    removed = dict(Counter(name for name, _ in boilerplate))
+    regions = complement([Span(0, body_start), *(span for _, span in boilerplate)], 0, len(text))
+    spans = split_sentences(text, regions)
+    date = (normalize_date(document.date) if document.date else None) or header_date
+    if not spans:
+        return dataclasses.replace(document, date=date, removed=removed, status="skipped",
+                                   reason="no sentences"), []
+    texts = [text[span.start:span.end] for span in spans]
+    document_lang, sentence_langs = assign_languages(texts, languages)
+    title = document.title
+    if title is None and len(spans) > 1 and is_headline(text, spans[0]):
+        title = texts[0]  # kept as a sentence too: a headline states the news
+    sentences = [
+        Sentence(sentence_id=f"{document.doc_id}:{n}", doc_id=document.doc_id, start=span.start, end=span.end,
+                 text=sentence_text, lang=lang)
+        for n, (span, sentence_text, lang) in enumerate(zip(spans, texts, sentence_langs, strict=True))
+    ]
+    analysed = dataclasses.replace(document, date=date, title=title, lang=document_lang, removed=removed)
+    return analysed, sentences
+
+
+def _analyse_batch(batch: dict[str, list[Any]], languages: tuple[str, ...]) -> dict[str, list[str]]:
+    results = []
+    for row in batch["document"]:
+        document, sentences = analyse_document(Document.from_dict(json.loads(row)), languages)
+        results.append(json.dumps({"document": document.to_dict(), "sentences": [s.to_dict() for s in sentences]}))
+    return {"result": results}
+
+
+def _analyse_in_processes(
+    documents: list[Document], languages: tuple[str, ...]
+) -> list[tuple[Document, list[Sentence]]]:
+    """The same analysis mapped over a ``datasets.Dataset`` in worker processes.
+
+    Rows travel as JSON strings: Documents hold dicts (``removed``) whose keys vary per row,
+    which Arrow cannot type as one struct.
+    """
+    import datasets
+
+    workers = min(os.cpu_count() or 1, 8)
+    bars_were_off = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()  # progress belongs to the CLI layer
+    try:
+        table = datasets.Dataset.from_list([{"document": json.dumps(d.to_dict())} for d in documents])
+        mapped = table.map(_analyse_batch, batched=True, batch_size=_BATCH_SIZE,
+                           num_proc=workers if workers > 1 else None, fn_kwargs={"languages": languages},
+                           remove_columns=["document"])
+        results = [json.loads(row) for row in mapped["result"]]
+    finally:
+        if not bars_were_off:
+            datasets.enable_progress_bars()
+    return [(Document.from_dict(r["document"]), [Sentence.from_dict(s) for s in r["sentences"]]) for r in results]
+
+
+def analyse_documents(
+    documents: list[Document], languages: tuple[str, ...], advance: Callable[[int], None] = lambda n: None,
+    parallel_min: int = PARALLEL_MIN_DOCUMENTS,
+) -> list[tuple[Document, list[Sentence]]]:
+    """``analyse_document`` over many documents: a loop, or worker processes for large inputs."""
+    if len(documents) >= parallel_min:
+        results = _analyse_in_processes(documents, languages)
+        advance(len(documents))
+        return results
+    results = []
+    for document in documents:
+        results.append(analyse_document(document, languages))
+        advance(1)
+    return results
+
+
+def _unique_ids(documents: list[Document]) -> None:
+    """Make doc_ids unique in input order: the first keeps its id, later ones get -2, -3..."""
+    taken: set[str] = set()
+    for document in documents:
+        base, candidate, n = document.doc_id, document.doc_id, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        document.doc_id = candidate
+
+
+def read_inputs(
+    paths: list[Path], max_file_mb: float, advance: Callable[[int], None] = lambda n: None
+) -> list[Document]:
+    """Every document of every input, in sorted path order, with unique doc_ids."""
+    documents: list[Document] = []
+    for path in sorted(paths):
+        documents.extend(read_documents(path, sanitize_id(path.stem) or "document", max_file_mb))
+        advance(1)
+    _unique_ids(documents)
+    return documents
+
+
+def run(ctx: StageContext) -> StageOutput:
+    settings = ctx.config.ingest
+    languages = check_languages(settings.languages, ctx.config.source)
+    with ctx.progress("ingest: reading", len(ctx.inputs)) as bar:
+        documents = read_inputs(ctx.inputs, settings.max_file_mb, bar.advance)
+    readable = [d for d in documents if not d.skipped]
+    with ctx.progress("ingest: sentences and languages", len(readable)) as bar:
+        analysed = iter(analyse_documents(readable, languages, bar.advance))
+    out_documents: list[Document] = []
+    out_sentences: list[Sentence] = []
+    for document in documents:
+        if not document.skipped:
+            document, sentences = next(analysed)
+            out_sentences.extend(sentences)
+        out_documents.append(document)
+    return StageOutput(
+        artifacts={"documents": out_documents, "sentences": out_sentences},
+        counts=_counts(out_documents, out_sentences),
+        notes=[f"{_where(d)}: skipped ({d.reason})" for d in out_documents if d.skipped],
+    )
+
+
+def _where(document: Document) -> str:
+    return f"{document.path}:{document.line}" if document.line is not None else document.path
+
+
+def _counts(documents: list[Document], sentences: list[Sentence]) -> dict[str, Any]:
+    used = [d for d in documents if not d.skipped]
+    counts: dict[str, Any] = {
+        "documents": len(documents),
+        "used": len(used),
+        "skipped": len(documents) - len(used),
+        "sentences": len(sentences),
+        "boilerplate_removed": sum(sum(d.removed.values()) for d in documents),
+    }
+    encodings = Counter(d.encoding for d in used if d.encoding)
+    if set(encodings) - {"utf-8", "utf-8-sig"}:
+        counts["encodings"] = dict(sorted(encodings.items()))
+    counts["languages"] = dict(sorted(Counter(d.lang or "unknown" for d in used).items()))
+    return counts
+
+
+def inspect_rows(rows: Callable[[str, str], list[dict[str, Any]]], run_dir: Path) -> list[dict[str, Any]]:
+    """One row per sentence, with the document's path (and jsonl line) to find it on disk."""
+    documents = {d["doc_id"]: d for d in rows("ingest", "documents")}
+    return [
+        {"sentence_id": s["sentence_id"], "doc_id": s["doc_id"], "path": documents[s["doc_id"]]["path"],
+         "line": documents[s["doc_id"]].get("line"), "start": s["start"], "end": s["end"], "text": s["text"],
+         "lang": s["lang"]}
+        for s in rows("ingest", "sentences")
+    ]

@@ -1,0 +1,293 @@
+"""Text analysis over the ORIGINAL document text: date header, boilerplate, sentence spans.
+
+Nothing here rewrites text. Every function returns character offsets into the string it was
+given, so a sentence is always ``text[start:end]`` of the decoded file, and removing
+boilerplate is just leaving its range out.
+
+The sentence splitter is written here rather than taken from pysbd or sentencex: both leave
+sentences glued without a space (``Washington.Selon``) in one piece, and both would need an
+offset mapping back onto the original text. A rule-based pass over the original text gives
+exact spans directly, and each rule below is one small, tested decision.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as calendar_date
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+
+
+# --- date header --------------------------------------------------------------------------
+
+# Scraped reports open with ` date 2023-10 <rest of line>`; the rest of the line is body.
+_DATE_HEADER = re.compile(r"\A\s*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])[ \t]*", re.IGNORECASE)
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def normalize_date(value: str) -> str | None:
+    """``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` (a time part is dropped) if it is a real date, else None."""
+    match = _ISO_DATE.fullmatch(value.strip())
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    try:
+        calendar_date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+    return "-".join(part for part in (year, month, day) if part)
+
+
+def parse_date_header(text: str) -> tuple[str | None, int]:
+    """The header's date and where the body starts (0 when there is no header)."""
+    match = _DATE_HEADER.match(text)
+    if match is None:
+        return None, 0
+    parsed = normalize_date(match.group(1))
+    return (parsed, match.end()) if parsed else (None, 0)
+
+
+# --- boilerplate ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoilerplateRule:
+    """``whole_line`` rules must match a whole line (surrounding blanks aside); others match anywhere."""
+
+    name: str
+    pattern: re.Pattern[str]
+    whole_line: bool = True
+
+
+def _rule(name: str, pattern: str, whole_line: bool = True) -> BoilerplateRule:
+    return BoilerplateRule(name, re.compile(pattern, re.IGNORECASE), whole_line)
+
+
+# One table; add a row to remove a new kind of scraping debris.
+BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
+    _rule("ad_marker", r"\[ad_\d+\]", whole_line=False),
+    _rule("source_link", r"Source link(?:\s*-\s*\d+)?"),
+    _rule("read_also", r"(?:[AÀ] lire aussi|Lire aussi|Voir aussi|Read also|Read more)\s*:.*"),
+    _rule("advertisement", r"Publicité|Advertisement|Annonce"),
+    _rule("photo_credit", r"(?:Photos?|Crédits?(?: photos?)?|Image|Illustration)\s*:.{1,100}"),
+    _rule("original_article", r"Lire l['’]article original.*"),
+    _rule(
+        "donation_appeal",
+        r".{0,200}(?:\bsoutien[sz]?[- ]nous\b|\bsoutenez[- ]nous\b|\bdevenez (?:un )?(?:mécène|abonné)"
+        r"|\bfaites un don\b|\babonnez-vous\b|\bsupport us\b|\bdonate\b).{0,200}",
+    ),
+)
+
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
+
+
+class Line(NamedTuple):
+    start: int
+    end: int  # before the line break
+
+
+def iter_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
+    """Lines of ``text[start:end]`` as spans (``\\n``, ``\\r\\n`` and ``\\r`` all end a line)."""
+    end = len(text) if end is None else end
+    lines: list[Line] = []
+    position = start
+    for match in _LINE_BREAK.finditer(text, start, end):
+        lines.append(Line(position, match.start()))
+        position = match.end()
+    lines.append(Line(position, end))
+    return lines
+
+
+def strip_span(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def find_boilerplate(
+    text: str, start: int = 0, rules: tuple[BoilerplateRule, ...] = BOILERPLATE_RULES
+) -> list[tuple[str, Span]]:
+    """(rule name, span) of every boilerplate piece in ``text[start:]``, in text order.
+
+    ``start`` counts as a line start, so the rest of a header line (` date 2023-10 Publicité`)
+    is matched like a line of its own.
+    """
+    found: list[tuple[str, Span]] = []
+    for line in iter_lines(text, start):
+        content = strip_span(text, line.start, line.end)
+        if content.start == content.end:
+            continue
+        whole = next((r for r in rules if r.whole_line and r.pattern.fullmatch(text, *content)), None)
+        if whole is not None:
+            found.append((whole.name, content))
+            continue
+        for rule in rules:
+            if not rule.whole_line:
+                found.extend((rule.name, Span(*m.span())) for m in rule.pattern.finditer(text, *content))
+    return sorted(found, key=lambda item: item[1])
+
+
+def complement(excluded: list[Span], start: int, end: int) -> list[Span]:
+    """The parts of ``[start, end)`` that no excluded span covers."""
+    regions: list[Span] = []
+    position = start
+    for span in sorted(excluded):
+        if span.start > position:
+            regions.append(Span(position, span.start))
+        position = max(position, span.end)
+    if position < end:
+        regions.append(Span(position, end))
+    return regions
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+# Lower-cased tokens that end with a period without ending a sentence. Not "etc." or "sept."
+# ("ils étaient sept."): those end sentences often enough to split when a capital follows.
+ABBREVIATIONS = frozenset((
+    "m.", "mm.", "mme.", "mmes.", "mlle.", "mlles.", "dr.", "drs.", "pr.", "me.", "mgr.", "st.", "ste.", "sts.",
+    "cf.", "p.", "pp.", "ex.", "av.", "apr.", "env.", "no.", "nos.", "vol.", "chap.", "art.", "fig.", "éd.",
+    "coll.", "réf.", "tél.", "bd.", "boul.", "gén.", "col.", "cdt.", "lt.", "cpt.", "sgt.", "adj.", "mr.", "mrs.",
+    "ms.", "prof.", "jr.", "sr.", "inc.", "ltd.", "corp.", "co.", "vs.", "ca.", "approx.", "dept.", "gouv.",
+    "min.", "max.", "hab.", "janv.", "févr.", "fév.", "avr.", "juil.", "déc.", "jan.", "feb.", "aug.", "dec.",
+    "oct.", "nov.",
+))
+TERMINALS = ".!?…"
+CLOSERS = "»”’\"')]"
+OPENERS = "«“‘\"'([—–-"
+_TERMINAL_RUN = re.compile(r"[.!?…]+")
+_DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]\.){2,}", re.UNICODE)  # U.S., U.S.A., p.ex., i.e.
+_LIST_MARKER = re.compile(r"(?:#{1,6}|[-*+•]|>|\d{1,3}[.)])[ \t]+")  # markdown headings, lists, quotes
+_INLINE_SPACE = " \t\u00a0\u202f\u2009"
+
+
+def _token_before(text: str, position: int, floor: int) -> str:
+    """The non-blank run of characters that ends at ``position`` (a word, an URL, "U.S")."""
+    start = position
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    return text[start:position].lstrip(OPENERS)
+
+
+def _is_link(token: str) -> bool:
+    return "://" in token or token.lower().startswith("www.") or "@" in token
+
+
+def _after_closers(text: str, position: int, end: int) -> int:
+    """Past closing quotes and brackets after a sentence end (French `` »`` included)."""
+    while position < end:
+        if text[position] in CLOSERS:
+            position += 1
+            continue
+        ahead = position
+        while ahead < end and ahead - position < 2 and text[ahead] in _INLINE_SPACE:
+            ahead += 1
+        if ahead > position and ahead < end and text[ahead] == "»":
+            position = ahead + 1
+            continue
+        return position
+    return position
+
+
+def _sentence_break(text: str, match: re.Match[str], block_start: int, block_end: int) -> int | None:
+    """Where the sentence ends if the terminal punctuation ``match`` ends one, else None."""
+    punct = match.group()
+    end = _after_closers(text, match.end(), block_end)
+    following = end
+    while following < block_end and text[following].isspace():
+        following += 1
+    if following >= block_end:
+        return None  # the block ends here anyway
+    glued = following == end
+    first = following
+    while first < block_end and (text[first] in OPENERS or text[first] in _INLINE_SPACE):
+        first += 1
+    if first >= block_end:
+        return None
+    starter = text[first]
+    token = _token_before(text, match.start(), block_start)
+    if glued:
+        # "Washington.Selon": a capitalised word right after the period, not "ASP.NET" or a link.
+        nxt = text[first + 1] if first + 1 < block_end else " "
+        if first != following or not starter.isupper() or not (nxt.islower() or nxt in "'’ "):
+            return None
+        if not token or "." in token or _is_link(token):
+            return None
+    elif not (starter.isupper() or starter.isdigit()):
+        return None
+    if punct == ".":
+        word = token.lower() + "."
+        if word in ABBREVIATIONS or _DOTTED_ACRONYM.fullmatch(token + "."):
+            return None
+        if len(token) == 1 and token.isupper():  # an initial: "J. R. R. Tolkien", "Kim J. Un"
+            return None
+        if token.isdigit() and (starter.isdigit() or match.start() - len(token) == block_start):
+            return None  # "1. Item", "3. 4"
+    return end
+
+
+def _blocks(text: str, region: Span) -> list[Span]:
+    """Pieces of a region that no sentence crosses: paragraphs, and lines that end a sentence.
+
+    A blank line always ends a sentence. A single line break does too (headlines and one
+    sentence per line are common in scraped text) unless the next line plainly continues
+    the sentence: it starts in lower case, or the line ends with a comma or semicolon.
+    """
+    blocks: list[Span] = []
+    current: Span | None = None
+    for line in iter_lines(text, *region):
+        content = strip_span(text, *line)
+        if content.start == content.end:
+            if current is not None:
+                blocks.append(current)
+                current = None
+            continue
+        if current is not None and (text[content.start].islower() or text[current.end - 1] in ",;"):
+            current = Span(current.start, content.end)
+            continue
+        if current is not None:
+            blocks.append(current)
+        marker = _LIST_MARKER.match(text, content.start, content.end)
+        current = Span(marker.end() if marker else content.start, content.end)
+    if current is not None:
+        blocks.append(current)
+    return blocks
+
+
+def split_sentences(text: str, regions: list[Span] | None = None) -> list[Span]:
+    """Sentence spans in ``text`` (or in the given regions of it), stripped of blanks.
+
+    Pieces holding no letter or digit (rules like ``---``, stray punctuation) are dropped.
+    """
+    spans: list[Span] = []
+    for region in regions if regions is not None else [Span(0, len(text))]:
+        for block in _blocks(text, region):
+            position = block.start
+            for match in _TERMINAL_RUN.finditer(text, block.start, block.end):
+                if match.start() < position:
+                    continue
+                end = _sentence_break(text, match, block.start, block.end)
+                if end is not None:
+                    spans.append(strip_span(text, position, end))
+                    position = end
+            spans.append(strip_span(text, position, block.end))
+    return [s for s in spans if any(ch.isalnum() for ch in text[s.start:s.end])]
+
+
+def is_headline(text: str, span: Span) -> bool:
+    """A short line with no final punctuation, like a title above the body."""
+    piece = text[span.start:span.end]
+    rest_of_line = _LINE_BREAK.split(text[span.end:span.end + 200], maxsplit=1)[0]
+    return (
+        0 < len(piece) <= 200
+        and piece[0].isupper()
+        and piece[-1] not in TERMINALS + CLOSERS + ":;,"
+        and not rest_of_line.strip()
+    )
