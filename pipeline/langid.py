@@ -57,7 +57,8 @@ def detect(texts: list[str], languages: tuple[str, ...]) -> list[str | None]:
         return [languages[0]] * len(texts)
     unique = list(dict.fromkeys(texts))
     found = detector(languages).detect_languages_in_parallel_of(unique)
-    by_text = {text: lang.iso_code_639_1.name.lower() if lang else None for text, lang in zip(unique, found, strict=True)}
+    codes = [lang.iso_code_639_1.name.lower() if lang else None for lang in found]
+    by_text = dict(zip(unique, codes, strict=True))
     return [by_text[text] for text in texts]
 
 
