@@ -250,3 +250,13 @@ def test_citation_outside_its_document_is_left_out_and_counted(tmp_path):
     (sentence,) = output.artifacts["summaries"][0].summary
     assert [c.sentence_id for c in sentence.citations] == ["b:0"]
     assert output.counts["invalid_citations"] == 1 and output.notes
+
+
+def test_an_event_summary_depends_only_on_its_own_records(tmp_path):
+    alone = summaries(run_stage(mmr_corpus(), tmp_path, max_sentences=2))["e1"]
+    corpus = mmr_corpus()
+    corpus.texts["z"] = ["Une autre affaire, sans rapport, à Kiev.", "Encore des conteneurs de munitions."]
+    corpus.groups += [("g7", ["z:0"], "Another matter entirely, in Kyiv."),
+                      ("g8", ["z:1"], "More containers of munitions, Kirby said, containers and containers.")]
+    corpus.events.append(event("e2", ["g7", "g8"]))
+    assert summaries(run_stage(corpus, tmp_path, max_sentences=2))["e1"] == alone

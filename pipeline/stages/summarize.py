@@ -44,6 +44,16 @@ _OPENING_QUOTE = re.compile("^\\s*[\"“”«»]")
 # An attributed sentence counts this much more than an otherwise equal unattributed one.
 _ATTRIBUTION_WEIGHT = 1.25
 _WORD = re.compile(r"\w+")
+# Function words carry no content; left in, they make unrelated sentences look alike.
+_STOPWORDS = frozenset({
+    "a", "about", "after", "against", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "before",
+    "being", "but", "by", "can", "could", "did", "do", "does", "during", "for", "from", "had", "has", "have", "he",
+    "her", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "more", "most", "no", "nor", "not",
+    "of", "on", "or", "our", "out", "over", "said", "says", "she", "should", "so", "such", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "under", "until", "up",
+    "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
+    "you"
+})
 
 _MONTHS = {
     name: number
@@ -137,7 +147,6 @@ class Summarizer:
         self.max_sentences = max_sentences
         self.mmr_lambda = mmr_lambda
         self.drop_flagged = drop_flagged
-        self.idf = _idf([_tokens(t.translation) for t in translations.values() if _usable(t)])
         self.counts: Counter[str] = Counter(
             untranslated_skipped=0, flagged_dropped=0, flagged_marked=0, unattributed_quotes_skipped=0,
             invalid_citations=0,
@@ -173,7 +182,11 @@ class Summarizer:
                                    key=lambda s: self._position(s.sentence_id)))
             if members:
                 usable.append((translation, members))
-        vectors = [_tfidf(_tokens(t.translation), self.idf) for t, _ in usable]
+        # weights from this event's sentences alone: an event's summary never changes because
+        # a document it does not draw on was added or removed
+        tokens = [_tokens(t.translation) for t, _ in usable]
+        idf = _idf(tokens)
+        vectors = [_tfidf(words, idf) for words in tokens]
         centroid = _centroid(vectors, [self._support(m) for _, m in usable])
         candidates = []
         for (translation, members), vector in zip(usable, vectors, strict=True):
@@ -285,17 +298,17 @@ def _unattributed_quote(text: str) -> bool:
 # Bag-of-words TF-IDF and cosine written here: a few lines, where scikit-learn would be a
 # large dependency for the same arithmetic on a few hundred sentences.
 def _tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
+    return [w for w in _WORD.findall(text.lower()) if (len(w) > 1 or w.isdigit()) and w not in _STOPWORDS]
 
 
 def _idf(corpus: list[list[str]]) -> dict[str, float]:
     frequency = Counter(word for tokens in corpus for word in set(tokens))
-    # no +1 on the log: a word in nearly every sentence ("the", "north", "korea") weighs nearly nothing
-    return {word: math.log((1 + len(corpus)) / (1 + df)) for word, df in frequency.items()}
+    # smoothed (+1) so that a word every sentence of the event shares still counts: it is what they are about
+    return {word: math.log((1 + len(corpus)) / (1 + df)) + 1 for word, df in frequency.items()}
 
 
 def _tfidf(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
-    return {word: count * idf.get(word, 0.0) for word, count in Counter(tokens).items() if idf.get(word, 0.0) > 0}
+    return {word: count * idf[word] for word, count in Counter(tokens).items()}
 
 
 def _centroid(vectors: list[dict[str, float]], weights: list[int]) -> dict[str, float]:
