@@ -1,0 +1,213 @@
+"""Normalisation for matching, the vetoes that keep different facts apart, and MinHash/LSH.
+
+Two sentences match when they are the same after normalisation (case, accents, whitespace,
+punctuation, quote marks, ``1 000`` = ``1000`` = ``1,000``) or near-identical (a changed word),
+unless a veto applies: different numbers, different names, or different negation.
+
+MinHash uses datasketch's permutations (scheme ``affine32``) and reproduces its arithmetic
+exactly (``tests/test_dedup.py`` checks the signatures against ``datasketch.MinHash``), but
+applies it to all documents or sentences at once with numpy: ``MinHash.update_batch`` and
+``MinHashLSH.insert``/``query`` work one set at a time in Python, which is most of the cost
+at hundreds of thousands of sentences.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from pipeline.numbers import LANGUAGES, extract_numbers
+
+# A number with thousands groups (1 000, 1.000, 1,000), a plain or decimal number, or a word.
+_TOKEN = re.compile(r"\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+")
+_GROUP_SEPARATORS = re.compile(r"[ \u00a0\u202f.,](?=\d{3})")
+_COMBINING_MARKS = re.compile("[\u0300-\u036f]")
+# "1,000" is a thousand in the brief's sense even in French, where pipeline.numbers reads 1.000
+_COMMA_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+# Words that flip a sentence's polarity ("n'" is tokenised as "n"). Compared as a multiset,
+# so "ne ... pas" and "ne ... jamais" also differ.
+NEGATIONS: dict[str, frozenset[str]] = {
+    "fr": frozenset({"ne", "n", "pas", "jamais", "aucun", "aucune", "aucuns", "aucunes", "non", "rien",
+                     "nullement", "guere"}),
+    "en": frozenset({"not", "no", "never", "none", "nothing", "nor", "cannot", "t"}),
+}
+_ANY_NEGATION = NEGATIONS["fr"] | (NEGATIONS["en"] - {"t"})  # "t" alone is French too (a-t-il)
+
+
+@dataclass(frozen=True)
+class MatchText:
+    """What matching sees of one sentence."""
+
+    tokens: tuple[str, ...]  # casefolded, accent-free words and canonical numbers
+    names: frozenset[str]  # words written with a capital after the first word, casefolded
+    negations: tuple[str, ...]  # sorted negation words: the polarity signature
+    digits: tuple[str, ...]  # sorted distinct numbers written in digits
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.tokens)
+
+
+def _canonical_number(token: str) -> str:
+    digits = _GROUP_SEPARATORS.sub("", token)
+    return digits.replace(",", ".")
+
+
+def analyse(text: str, lang: str | None) -> MatchText:
+    """Tokens and veto features of one sentence."""
+    plain = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    raw = _TOKEN.findall(plain)
+    tokens = tuple(_canonical_number(t) if t[0].isdigit() else t.casefold() for t in raw)
+    names = frozenset(t.casefold() for t in raw[1:] if t[0].isupper())
+    negation_words = NEGATIONS.get(lang or "", _ANY_NEGATION)
+    negations = tuple(sorted("ne" if t == "n" else t for t in tokens if t in negation_words))
+    digits = tuple(sorted({t for t in tokens if t[0].isdigit()}))
+    return MatchText(tokens, names, negations, digits)
+
+
+def number_values(text: str, lang: str | None) -> frozenset[str]:
+    """Every number the sentence states, digits or words (``un millier`` = ``1 000``)."""
+    if lang not in LANGUAGES:
+        return frozenset(analyse(text, lang).digits)
+    return frozenset(m.value for m in extract_numbers(_COMMA_GROUP.sub("", text), lang))
+
+
+def veto(a: MatchText, b: MatchText, numbers_a: frozenset[str], numbers_b: frozenset[str]) -> str | None:
+    """Why two similar sentences must still not be merged, or None."""
+    if numbers_a != numbers_b or a.digits != b.digits:
+        return "number"
+    if not a.names <= set(b.tokens) or not b.names <= set(a.tokens):
+        return "name"  # case-insensitive: "Maison Blanche" and "maison blanche" are the same name
+    if a.negations != b.negations:
+        return "negation"
+    return None
+
+
+def token_similarity(a: tuple[str, ...], b: tuple[str, ...], threshold: float = 0.0) -> float:
+    """Ratio of matching tokens in order (difflib, 2*M/T); 0.0 early when it cannot reach ``threshold``."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+        return 0.0
+    return matcher.ratio()
+
+
+def hash_tokens(tokens: tuple[str, ...], vocabulary: dict[str, int]) -> list[int]:
+    """32-bit hashes of tokens, each distinct token hashed once (crc32: stable across processes)."""
+    out = []
+    for token in tokens:
+        value = vocabulary.get(token)
+        if value is None:
+            value = vocabulary[token] = zlib.crc32(token.encode())
+        out.append(value)
+    return out
+
+
+# Odd 64-bit multipliers: a shingle's hash is a weighted sum of its token hashes.
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+                 0x2545F4914F6CDD1D, 0x9FB21C651E98DF25, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB],
+                dtype=np.uint64)
+
+
+def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:
+    """32-bit hashes of the word ``size``-grams of one token sequence (the whole sequence if shorter)."""
+    if len(token_hashes) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    size = min(size, len(token_hashes), len(_MIX))
+    values = token_hashes.astype(np.uint64)
+    count = len(values) - size + 1
+    total = np.zeros(count, dtype=np.uint64)
+    for k in range(size):
+        total += values[k : k + count] * _MIX[k]
+    return (total >> np.uint64(32)).astype(np.uint32)
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, as datasketch's affine32 scheme pre-mixes its inputs."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def minhash_signatures(values: np.ndarray, lengths: np.ndarray, num_perm: int, seed: int,
+                       chunk: int = 1 << 16) -> np.ndarray:
+    """One MinHash signature (uint32[num_perm]) per set; the sets are consecutive runs of ``values``.
+
+    Same result as ``datasketch.MinHash(num_perm, seed, hashfunc=int).update_batch(set)``.
+    Every length must be >= 1.
+    """
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    mixed = _fmix32(values.astype(np.uint32))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    out = np.empty((len(lengths), num_perm), dtype=np.uint32)
+    first = 0
+    while first < len(lengths):  # chunks of whole sets, about `chunk` values each
+        last = int(np.searchsorted(starts, starts[first] + chunk, side="right"))
+        last = max(last, first + 1)
+        lo = starts[first]
+        hi = starts[last] if last < len(lengths) else len(values)
+        permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]
+        out[first:last] = np.minimum.reduceat(permuted, starts[first:last] - lo, axis=0)
+        first = last
+    return out
+
+
+def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Row-wise share of equal signature values (the MinHash Jaccard estimate)."""
+    return (left == right).mean(axis=-1)
+
+
+def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int, blocks: np.ndarray | None = None,
+                        all_pairs_within: int = 16) -> np.ndarray:
+    """Pairs (i < j) of rows that share a band bucket, as an int64 array of shape (n, 2).
+
+    This is the only all-to-all step of dedup: every set meets every other through the
+    bucket sort. ``blocks`` (uint64 per row) joins every band's key, so rows that a veto
+    would keep apart never become candidates. Within a bucket, rows less than
+    ``all_pairs_within`` apart (in row order, which callers make their priority order) are
+    paired; later rows are paired with the bucket's first row, so a huge bucket costs linear
+    time, not quadratic.
+    """
+    count = len(signatures)
+    if count < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    found = []
+    positions = np.arange(count)
+    for band in range(bands):
+        columns = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        keys = (columns * _MIX[np.arange(rows) % len(_MIX)]).sum(axis=1, dtype=np.uint64)
+        keys ^= np.uint64((band + 1) * 0x9E3779B97F4A7C15 % (1 << 64))
+        if blocks is not None:
+            keys ^= blocks
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        for distance in range(1, min(all_pairs_within, count)):
+            same = sorted_keys[distance:] == sorted_keys[:-distance]
+            if not same.any():
+                break
+            found.append(np.stack([order[:-distance][same], order[distance:][same]], axis=1))
+        run_start = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
+        head = np.maximum.accumulate(np.where(run_start, positions, 0))
+        far = positions - head >= all_pairs_within
+        if far.any():
+            found.append(np.stack([order[head[far]], order[far]], axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    codes = np.unique(pairs.min(axis=1) * count + pairs.max(axis=1))
+    return np.stack([codes // count, codes % count], axis=1)
+
+
+def block_key(*parts: object) -> int:
+    """A 64-bit bucket key for values that must be equal for two rows to be compared."""
+    data = repr(parts).encode()
+    return zlib.crc32(data) << 32 | zlib.adler32(data)

@@ -1,0 +1,287 @@
+"""Dedup: duplicate documents, and groups of sentences that say the same thing, before translation.
+
+Documents: exact duplicates have the same normalised sentences (so headers and ad lines that
+ingest removed do not matter); near-duplicates share word shingles (MinHash + LSH, verified
+by the signatures' estimated Jaccard). Each cluster keeps its earliest dated, then longest,
+document as canonical; the others are ``duplicate_of`` it.
+
+Sentences: every sentence of every document (duplicates included, so every source can be
+cited) joins one group: the same after normalisation, or near-identical (token similarity
+>= ``sentence_threshold``) with no veto (numbers, names, negation). Each group is one
+representative to translate. The stage is a batch function of its input records with no
+state between calls; orderings come from content only, so shuffled input gives the same output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.config import DedupConfig
+from pipeline.matching import (
+    MatchText,
+    analyse,
+    block_key,
+    estimated_jaccard,
+    hash_tokens,
+    lsh_candidate_pairs,
+    minhash_signatures,
+    number_values,
+    shingle_hashes,
+    token_similarity,
+    veto,
+)
+from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
+from pipeline.stages.base import ProgressFactory, StageContext, StageOutput, no_progress
+
+VERSION = "1"
+
+# Near-identical sentence candidates: 12 bands of 6 rows over the token set finds pairs with
+# Jaccard 0.8 with probability 0.97 (0.9: >0.999) and pairs at 0.5 with probability 0.17.
+SENTENCE_BANDS = 12
+SENTENCE_ROWS = 6
+MAX_NOTES = 50  # one note per merged document, up to this many; `pipeline inspect` has them all
+
+
+@dataclass
+class _Doc:
+    document: Document
+    sentences: list[Sentence]  # in document order
+    features: list[MatchText]
+
+    @property
+    def tokens(self) -> list[str]:
+        return [t for f in self.features for t in f.tokens]
+
+    @property
+    def exact_key(self) -> str | None:
+        keys = [f.key for f in self.features if f.tokens]
+        return hashlib.sha1("\n".join(keys).encode()).hexdigest() if keys else None
+
+
+def run(ctx: StageContext) -> StageOutput:
+    documents = [d for d in ctx.records("ingest", "documents", Document) if not d.skipped]
+    sentences = ctx.records("ingest", "sentences", Sentence)
+    return deduplicate(documents, sentences, ctx.config.dedup, ctx.progress)
+
+
+def deduplicate(documents: list[Document], sentences: list[Sentence], config: DedupConfig,
+                progress: ProgressFactory = no_progress) -> StageOutput:
+    """Document decisions and sentence groups for one batch of (non-skipped) documents."""
+    docs, orphans = _collect(documents, sentences, progress)
+    decisions = _decide_documents(docs, config)
+    duplicates = {d.doc_id for d in decisions if d.duplicate_of}
+    groups = _group_sentences(docs, duplicates, config, progress)
+    counts: dict[str, Any] = {
+        "documents": len(docs),
+        "kept": len(docs) - len(duplicates),
+        "duplicates": len(duplicates),
+        "exact": sum(d.method == "exact" for d in decisions),
+        "near": sum(d.method == "minhash" for d in decisions),
+        "sentences": sum(len(d.sentences) for d in docs),
+        "groups": len(groups),
+    }
+    notes = [_note(d) for d in decisions if d.duplicate_of]
+    if len(notes) > MAX_NOTES:
+        notes = [*notes[:MAX_NOTES], f"... and {len(notes) - MAX_NOTES} more duplicate documents"]
+    if orphans:
+        notes.append(f"{orphans} sentences name no usable document and were left out")
+    return StageOutput(artifacts={"documents": decisions, "groups": groups}, counts=counts, notes=notes)
+
+
+def inspect_rows(rows: Callable[[str, str], list[dict[str, Any]]], run_dir: Path) -> list[dict[str, Any]]:
+    """`pipeline inspect RUN dedup`: documents first, then groups, each tagged with its kind."""
+    documents = [{"kind": "document", **row} for row in rows("dedup", "documents")]
+    groups = [{"kind": "group", **row} for row in rows("dedup", "groups")]
+    return documents + groups
+
+
+def _note(decision: DocumentDecision) -> str:
+    if decision.method == "exact":
+        return f"{decision.doc_id} is an exact duplicate of {decision.duplicate_of}"
+    return f"{decision.doc_id} is a near-duplicate of {decision.duplicate_of} (Jaccard {decision.similarity:.2f})"
+
+
+def _collect(documents: list[Document], sentences: list[Sentence], progress: ProgressFactory) -> tuple[list[_Doc], int]:
+    """Documents in priority order (earliest dated, then longest, then doc_id) with their sentences."""
+    by_doc: dict[str, list[Sentence]] = {d.doc_id: [] for d in documents}
+    orphans = 0
+    for sentence in sentences:
+        if sentence.doc_id in by_doc:
+            by_doc[sentence.doc_id].append(sentence)
+        else:
+            orphans += 1
+    cache: dict[tuple[str, str | None], MatchText] = {}  # copies repeat sentences: analyse each text once
+    docs = []
+    with progress("dedup: reading sentences", len(sentences)) as bar:
+        for document in documents:
+            members = sorted(by_doc[document.doc_id], key=lambda s: (s.start, s.sentence_id))
+            features = []
+            for sentence in members:
+                lang = sentence.lang or document.lang
+                found = cache.get((sentence.text, lang))
+                if found is None:
+                    found = cache[(sentence.text, lang)] = analyse(sentence.text, lang)
+                features.append(found)
+            docs.append(_Doc(document, members, features))
+            bar.advance(len(members))
+    docs.sort(key=lambda d: (d.document.date is None, d.document.date or "",
+                             -len(d.tokens), d.document.doc_id))
+    return docs, orphans
+
+
+def _roots(count: int, edges: list[tuple[int, int]]) -> list[int]:
+    """Connected components; each item maps to the smallest index of its component."""
+    parent = list(range(count))
+
+    def find(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for left, right in edges:
+        a, b = find(left), find(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(count)]
+
+
+def _decide_documents(docs: list[_Doc], config: DedupConfig) -> list[DocumentDecision]:
+    keys = [d.exact_key for d in docs]
+    first_with_key: dict[str, int] = {}
+    edges: list[tuple[int, int]] = []
+    for index, key in enumerate(keys):
+        if key is not None:
+            first = first_with_key.setdefault(key, index)
+            if first != index:
+                edges.append((first, index))
+    distinct = sorted(first_with_key.values())  # exact copies need no signature of their own
+    vocabulary: dict[str, int] = {}
+    shingles = [shingle_hashes(np.array(hash_tokens(tuple(docs[i].tokens), vocabulary), dtype=np.uint32),
+                               config.shingle_size) for i in distinct]
+    signatures = np.zeros((len(docs), config.bands * config.rows), dtype=np.uint32)
+    if shingles:
+        signatures[distinct] = minhash_signatures(np.concatenate(shingles), np.array([len(s) for s in shingles]),
+                                                  config.bands * config.rows, config.seed)
+        pairs = np.array(distinct)[lsh_candidate_pairs(signatures[distinct], config.bands, config.rows)]
+        similar = estimated_jaccard(signatures[pairs[:, 0]], signatures[pairs[:, 1]]) >= config.doc_threshold
+        edges.extend((int(a), int(b)) for a, b in pairs[similar])
+    roots = _roots(len(docs), edges)  # transitive duplicates resolve to one canonical document
+    decisions = []
+    for index, doc in enumerate(docs):
+        root = roots[index]
+        if root == index:
+            decisions.append(DocumentDecision(doc.document.doc_id))
+        elif keys[index] == keys[root]:
+            decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id, 1.0, "exact"))
+        else:
+            similarity = float(estimated_jaccard(signatures[index], signatures[root]))
+            decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id,
+                                              round(similarity, 4), "minhash"))
+    return sorted(decisions, key=lambda d: d.doc_id)
+
+
+@dataclass
+class _Key:
+    """One distinct normalised sentence and the sentences that have it."""
+
+    lang: str | None
+    match_key: str  # the normalised tokens, or the stripped text of a sentence with no words
+    features: MatchText
+    text: str  # the text of its first member (in document priority order), for the number veto
+    members: list[tuple[int, int]]  # (document rank, sentence index in that document)
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (-len(self.members), self.lang or "", self.match_key)
+
+
+def _group_sentences(docs: list[_Doc], duplicates: set[str], config: DedupConfig,
+                     progress: ProgressFactory) -> list[SentenceGroup]:
+    by_key: dict[tuple[str | None, str], _Key] = {}  # a sentence with no words matches on its exact text
+    for rank, doc in enumerate(docs):
+        for index, (sentence, features) in enumerate(zip(doc.sentences, doc.features, strict=True)):
+            lang = sentence.lang or doc.document.lang
+            bucket = (lang, features.key if features.tokens else sentence.text.strip())
+            entry = by_key.get(bucket)
+            if entry is None:
+                entry = by_key[bucket] = _Key(lang, bucket[1], features, sentence.text, [])
+            entry.members.append((rank, index))
+    keys = sorted(by_key.values(), key=lambda k: k.sort_key)  # priority: most repeated first
+    neighbours = _sentence_candidates(keys)
+    numbers: dict[int, frozenset[str]] = {}
+
+    def numbers_of(index: int) -> frozenset[str]:
+        if index not in numbers:
+            numbers[index] = number_values(keys[index].text, keys[index].lang)
+        return numbers[index]
+
+    groups = []
+    assigned = [False] * len(keys)
+    with progress("dedup: grouping sentences", len(keys)) as bar:
+        for center, key in enumerate(keys):
+            bar.advance()
+            if assigned[center]:
+                continue
+            assigned[center] = True
+            members, lowest = [center], 1.0
+            # star clustering: every member is verified against the representative itself
+            for other in neighbours.get(center, ()):
+                if assigned[other]:
+                    continue
+                similarity = token_similarity(key.features.tokens, keys[other].features.tokens,
+                                              config.sentence_threshold)
+                if similarity < config.sentence_threshold:
+                    continue
+                if veto(key.features, keys[other].features, numbers_of(center), numbers_of(other)):
+                    continue
+                assigned[other] = True
+                members.append(other)
+                lowest = min(lowest, similarity)
+            groups.append(_make_group(docs, duplicates, [keys[m] for m in members], lowest))
+    return sorted(groups, key=lambda g: g.group_id)
+
+
+def _sentence_candidates(keys: list[_Key]) -> dict[int, list[int]]:
+    """For each key, later keys (by priority) that LSH says may be near-identical to it."""
+    hashed = [i for i, k in enumerate(keys) if k.features.tokens]
+    if len(hashed) < 2:
+        return {}
+    vocabulary: dict[str, int] = {}
+    token_hashes = [hash_tokens(keys[i].features.tokens, vocabulary) for i in hashed]
+    signatures = minhash_signatures(np.fromiter((h for hs in token_hashes for h in hs), dtype=np.uint32),
+                                    np.array([len(hs) for hs in token_hashes]),
+                                    SENTENCE_BANDS * SENTENCE_ROWS, seed=1)
+    # numbers and negation must be equal for a merge, so they are part of the bucket key
+    blocks = np.array([block_key(keys[i].lang, keys[i].features.digits, keys[i].features.negations)
+                       for i in hashed], dtype=np.uint64)
+    pairs = np.array(hashed)[lsh_candidate_pairs(signatures, SENTENCE_BANDS, SENTENCE_ROWS, blocks)]
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for low, high in pairs.tolist():
+        neighbours[low].append(high)
+    return neighbours
+
+
+def _make_group(docs: list[_Doc], duplicates: set[str], keys: list[_Key], similarity: float) -> SentenceGroup:
+    center = keys[0]
+    # the representative comes from a kept document when one has it, earliest first
+    rank, index = min(center.members, key=lambda m: (docs[m[0]].document.doc_id in duplicates, m))
+    representative = docs[rank].sentences[index]
+    members = sorted((docs[r].sentences[i] for key in keys for r, i in key.members),
+                     key=lambda s: (s.doc_id, s.start, s.sentence_id))
+    identity = f"{center.lang or ''}\0{center.match_key}"
+    return SentenceGroup(
+        group_id="g" + hashlib.sha1(identity.encode()).hexdigest()[:16],
+        representative=representative.sentence_id,
+        sentence_ids=[s.sentence_id for s in members],
+        text=representative.text,
+        lang=center.lang,
+        similarity=round(similarity, 4),
+    )

@@ -1,0 +1,284 @@
+"""Dedup: duplicate documents, sentence groups, vetoes, order independence, invariants."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import re
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.config import Config, DedupConfig
+from pipeline.matching import analyse, lsh_candidate_pairs, minhash_signatures, token_similarity
+from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
+from pipeline.stages.base import StageContext
+from pipeline.stages.dedup import deduplicate, inspect_rows, run
+from tests.conftest import SEEDS
+
+CONFIG = DedupConfig()
+# Sentences end at . ! ? (or a closing quote after them) before a space, a line break or a glued capital.
+_SENTENCE = re.compile(r"\S.*?(?:[.!?][»\"”]?(?=\s|$|[A-ZÉ])|(?=\n)|$)", re.S)
+
+
+def make_document(doc_id: str, text: str, date: str | None = "2023-10") -> tuple[Document, list[Sentence]]:
+    """A document and its sentences with exact spans, split crudely: enough for matching."""
+    document = Document(doc_id=doc_id, path=f"{doc_id}.txt", sha256=hashlib.sha256(text.encode()).hexdigest(),
+                        text=text, date=date, lang="fr")
+    sentences = []
+    for match in _SENTENCE.finditer(text):
+        if match.group(0).strip():
+            sentences.append(Sentence(f"{doc_id}:{len(sentences)}", doc_id, match.start(), match.end(),
+                                      match.group(0), "fr"))
+    return document, sentences
+
+
+def corpus(texts: dict[str, str], dates: dict[str, str] | None = None) -> tuple[list[Document], list[Sentence]]:
+    documents, sentences = [], []
+    for doc_id, text in texts.items():
+        document, found = make_document(doc_id, text, (dates or {}).get(doc_id, "2023-10"))
+        documents.append(document)
+        sentences.extend(found)
+    return documents, sentences
+
+
+def seed_texts() -> dict[str, str]:
+    return {p.stem[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+SEED_DATES = {"000": "2023-10", "001": "2022-11", "002": "2023-10", "003": "2023-11", "004": "2023-10"}
+
+REWORDED = "Cette révélation a suscité une vive inquiétude au sein de la communauté internationale."
+UNIQUE = "La communauté internationale est restée très inquiète."
+
+
+def near_copy(text: str) -> str:
+    """002 re-posted: another header, changed whitespace and quote marks, one sentence reworded."""
+    body = text.split("\n", 1)[1]
+    body = body.replace(REWORDED, UNIQUE).replace("'", "’").replace('"', "« ", 1).replace('"', " »", 1)
+    return " date 2023-10 Photo : AFP\n\n" + re.sub(r" ", "  ", body).replace("\n\n", "\n")
+
+
+def copies_corpus() -> tuple[list[Document], list[Sentence]]:
+    texts = seed_texts()
+    texts["005"] = near_copy(texts["002"])
+    texts["006"] = texts["000"]  # the same file under another name
+    return corpus(texts, {**SEED_DATES, "005": "2023-10", "006": "2023-10"})
+
+
+def assert_partition(groups: list[SentenceGroup], sentences: list[Sentence]) -> None:
+    """Every sentence is in exactly one group; each group's representative is one of its members."""
+    members = [sid for g in groups for sid in g.sentence_ids]
+    assert sorted(members) == sorted(s.sentence_id for s in sentences)
+    assert len(members) == len(set(members))
+    by_id = {s.sentence_id: s for s in sentences}
+    for group in groups:
+        assert group.representative in group.sentence_ids
+        assert group.text == by_id[group.representative].text
+        order = [(by_id[s].doc_id, by_id[s].start) for s in group.sentence_ids]
+        assert order == sorted(order)
+
+
+def decisions_by_id(decisions: list[DocumentDecision]) -> dict[str, DocumentDecision]:
+    return {d.doc_id: d for d in decisions}
+
+
+def group_of(groups: list[SentenceGroup], sentence_id: str) -> SentenceGroup:
+    return next(g for g in groups if sentence_id in g.sentence_ids)
+
+
+def test_the_five_seeds_are_five_distinct_documents() -> None:
+    documents, sentences = corpus(seed_texts(), SEED_DATES)
+    output = deduplicate(documents, sentences, CONFIG)
+    decisions = output.artifacts["documents"]
+    assert [d.doc_id for d in decisions] == ["000", "001", "002", "003", "004"]
+    assert all(d.duplicate_of is None for d in decisions)
+    assert output.counts["duplicates"] == 0 and output.counts["kept"] == 5
+    assert output.counts["sentences"] == len(sentences)
+    assert_partition(output.artifacts["groups"], sentences)
+
+
+def test_near_copy_and_exact_copy_are_found() -> None:
+    documents, sentences = copies_corpus()
+    output = deduplicate(documents, sentences, CONFIG)
+    decisions = decisions_by_id(output.artifacts["documents"])
+    assert decisions["006"].duplicate_of == "000" and decisions["006"].method == "exact"
+    assert decisions["006"].similarity == 1.0
+    assert decisions["005"].duplicate_of == "002" and decisions["005"].method == "minhash"
+    assert CONFIG.doc_threshold <= decisions["005"].similarity < 1.0
+    assert [d.doc_id for d in decisions.values() if d.duplicate_of] == ["005", "006"]
+    assert output.counts | {"near": 1, "exact": 1, "duplicates": 2, "kept": 5} == output.counts
+    assert "005 is a near-duplicate of 002 (Jaccard" in " ".join(output.notes)
+
+    groups = output.artifacts["groups"]
+    assert_partition(groups, sentences)
+    by_text = {" ".join(s.text.split()): s.sentence_id for s in sentences}
+    unique = group_of(groups, by_text[UNIQUE])
+    assert unique.sentence_ids == [by_text[UNIQUE]]  # kept, in a group of its own
+    assert by_text[REWORDED] not in unique.sentence_ids
+    # the copy's other sentences joined the canonical's groups, represented by the canonical
+    quoted = next(s for s in sentences if s.doc_id == "005" and "«  Nous  condamnons" in s.text)
+    group = group_of(groups, quoted.sentence_id)
+    assert group.representative.startswith("002:") and len(group.sentence_ids) == 2
+    exact = group_of(groups, "006:3")
+    assert exact.sentence_ids == ["000:3", "006:3"] and exact.representative == "000:3"
+
+
+def test_transitive_near_duplicates_resolve_to_one_canonical_document() -> None:
+    text = seed_texts()["004"]
+    sentences = text.split("\n")
+    chain = {"a": text, "b": "\n".join(sentences[:-1]), "c": "\n".join(sentences[:-2])}
+    documents, found = corpus(chain, {"a": "2023-10", "b": "2023-10-14", "c": "2023-10-15"})
+    decisions = decisions_by_id(deduplicate(documents, found, CONFIG).artifacts["documents"])
+    assert decisions["a"].duplicate_of is None
+    assert decisions["b"].duplicate_of == "a" and decisions["c"].duplicate_of == "a"
+
+
+def test_the_earliest_dated_document_is_canonical_even_when_shorter() -> None:
+    text = seed_texts()["004"]
+    shorter = "\n".join(text.split("\n")[:-1])
+    documents, sentences = corpus({"long": text, "short": shorter}, {"long": "2023-11", "short": "2023-10"})
+    decisions = decisions_by_id(deduplicate(documents, sentences, CONFIG).artifacts["documents"])
+    assert decisions["long"].duplicate_of == "short" and decisions["short"].duplicate_of is None
+
+
+LONG = ("Le porte-parole du Conseil de sécurité nationale, John Kirby, a déclaré mercredi que les États-Unis "
+        "suivaient de près les livraisons de munitions vers la Russie depuis plusieurs semaines.")
+MERGED = [
+    ("Plus de 1 000 conteneurs ont été livrés à la Russie.", "Plus de 1000 conteneurs ont été livrés à la Russie."),
+    ("Plus de 1,000 conteneurs ont été livrés.", "Plus de 1\u202f000 conteneurs ont été livrés."),
+    ("Kirby : « Nous condamnons la RPDC pour cet envoi. »", 'Kirby : "Nous condamnons la RPDC pour cet envoi."'),
+    ("L’administration n’a pas précisé le transport.", "L'administration n'a pas précisé le transport."),
+    ("Kirby a refusé de fournir une estimation précise. ", "Kirby a refusé de fournir une estimation précise."),
+    ("LA MAISON BLANCHE a publié des images.", "La Maison Blanche  a publié\ndes images."),
+    (LONG, LONG.replace("suivaient de près", "surveillaient de près")),
+    (LONG, LONG.replace("mercredi", "jeudi")),
+]
+NOT_MERGED = [
+    ("different number", LONG + " Plus de 1 000 conteneurs.", LONG + " Plus de 2 000 conteneurs."),
+    ("number in words", LONG.replace("plusieurs", "deux"), LONG.replace("plusieurs", "trois")),
+    ("different date", LONG + " Le 13 octobre.", LONG + " Le 14 octobre."),
+    ("different name", LONG, LONG.replace("John Kirby", "John Sullivan")),
+    ("different place", LONG, LONG.replace("vers la Russie", "vers la Syrie")),
+    ("ne ... pas added", LONG, LONG.replace("suivaient de près", "ne suivaient pas de près")),
+    ("n'... pas added", LONG, LONG.replace("a déclaré", "n'a pas déclaré")),
+    ("jamais added", LONG, LONG.replace("suivaient de près", "suivaient jamais de près")),
+    ("aucun added", LONG, LONG.replace("les livraisons", "aucune livraison")),
+    ("non added", LONG, LONG.replace("a déclaré mercredi", "a déclaré non mercredi")),
+]
+
+
+def group_pair(first: str, second: str) -> list[SentenceGroup]:
+    documents, sentences = [], []
+    for doc_id, text in (("a", first), ("b", second)):
+        documents.append(Document(doc_id, f"{doc_id}.txt", "0", text=text, date="2023-10", lang="fr"))
+        sentences.append(Sentence(f"{doc_id}:0", doc_id, 0, len(text), text, "fr"))
+    groups = deduplicate(documents, sentences, CONFIG).artifacts["groups"]
+    assert_partition(groups, sentences)
+    return groups
+
+
+@pytest.mark.parametrize(("first", "second"), MERGED)
+def test_near_identical_sentences_are_merged(first: str, second: str) -> None:
+    groups = group_pair(first, second)
+    assert [g.sentence_ids for g in groups] == [["a:0", "b:0"]]
+    assert groups[0].similarity >= CONFIG.sentence_threshold
+
+
+@pytest.mark.parametrize(("why", "first", "second"), NOT_MERGED)
+def test_a_veto_keeps_similar_sentences_apart(why: str, first: str, second: str) -> None:
+    # similar enough to merge: only the veto keeps them apart
+    assert token_similarity(analyse(first, "fr").tokens, analyse(second, "fr").tokens) >= CONFIG.sentence_threshold
+    assert sorted(g.sentence_ids for g in group_pair(first, second)) == [["a:0"], ["b:0"]]
+
+
+def test_paraphrases_in_other_words_stay_apart() -> None:
+    groups = group_pair("La Corée du Nord a livré plus de 1 000 conteneurs à la Russie.",
+                        "Plus de 1 000 conteneurs ont été expédiés par la Corée du Nord vers la Russie.")
+    assert len(groups) == 2
+
+
+def canonical(groups: list[SentenceGroup]) -> list[tuple]:
+    return sorted((g.group_id, g.representative, tuple(g.sentence_ids), g.text, g.similarity) for g in groups)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_grouping_is_deterministic_and_independent_of_input_order(rng: random.Random) -> None:
+    documents, sentences = copies_corpus()
+    expected = deduplicate(documents, sentences, CONFIG)
+    rng.shuffle(documents)
+    rng.shuffle(sentences)
+    shuffled = deduplicate(documents, sentences, CONFIG)
+    assert canonical(shuffled.artifacts["groups"]) == canonical(expected.artifacts["groups"])
+    assert shuffled.artifacts["documents"] == expected.artifacts["documents"]
+    assert shuffled.counts == expected.counts
+
+
+SEED_SENTENCES = [s.text for s in corpus(seed_texts())[1] if len(s.text.split()) >= 6]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(SEED_SENTENCES), st.lists(st.sampled_from(["space", "case", "quotes", "trailing"]), max_size=4))
+def test_surface_variants_of_a_sentence_share_its_group(text: str, changes: list[str]) -> None:
+    variant = text
+    for change in changes:
+        if change == "space":
+            variant = variant.replace(" ", "  ")
+        elif change == "case":
+            variant = variant.upper()
+        elif change == "quotes":
+            variant = variant.replace("’", "'").replace("« ", '"').replace(" »", '"')
+        else:
+            variant += " "
+    groups = group_pair(text, variant)
+    assert [g.sentence_ids for g in groups] == [["a:0", "b:0"]]
+    assert groups[0].similarity == 1.0
+
+
+def test_sentences_without_words_and_documents_without_sentences() -> None:
+    documents, sentences = corpus({"a": "…\n— Kirby a parlé.", "b": "…\nKirby a parlé.", "c": ""})
+    output = deduplicate(documents, sentences, CONFIG)
+    assert [d.duplicate_of for d in output.artifacts["documents"]] == [None, "a", None]
+    groups = output.artifacts["groups"]
+    assert_partition(groups, sentences)
+    assert sorted(g.sentence_ids for g in groups) == [["a:0", "b:0"], ["a:1", "b:1"]]
+
+
+def test_signatures_match_datasketch() -> None:
+    sets = [[3, 17, 2**31 + 5], [7], list(range(100, 400))]
+    signatures = minhash_signatures(np.array([v for s in sets for v in s], dtype=np.uint32),
+                                    np.array([len(s) for s in sets]), num_perm=64, seed=1, chunk=50)
+    for values, signature in zip(sets, signatures, strict=True):
+        reference = MinHash(num_perm=64, seed=1, hashfunc=int)
+        reference.update_batch(values)
+        assert np.array_equal(reference.hashvalues, signature)
+
+
+def test_lsh_pairs_only_similar_sets() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 2**32, 200, dtype=np.uint64)
+    sets = [base, np.concatenate([base[:190], rng.integers(0, 2**32, 10, dtype=np.uint64)])]
+    sets += [rng.integers(0, 2**32, 200, dtype=np.uint64) for _ in range(50)]
+    signatures = minhash_signatures(np.concatenate(sets), np.array([len(s) for s in sets]), 112, seed=1)
+    assert lsh_candidate_pairs(signatures, 14, 8).tolist() == [[0, 1]]
+
+
+def test_run_reads_ingest_artifacts_and_inspect_lists_documents_first() -> None:
+    documents, sentences = copies_corpus()
+    skipped = Document("bad", "bad.txt", "0", status="skipped", reason="empty")
+    records = {"documents": [*documents, skipped], "sentences": sentences}
+    ctx = StageContext(config=dataclasses.replace(Config()), run_dir=SEEDS,
+                       load=lambda stage, name, cls: records[name] if stage == "ingest" else [])
+    output = run(ctx)
+    assert "bad" not in {d.doc_id for d in output.artifacts["documents"]}
+    stored = {name: [r.to_dict() for r in rows] for name, rows in output.artifacts.items()}
+    rows = inspect_rows(lambda stage, name: stored[name], SEEDS)
+    kinds = [r["kind"] for r in rows]
+    assert kinds == ["document"] * 7 + ["group"] * (len(rows) - 7)
+    assert {"doc_id", "duplicate_of", "similarity"} <= set(rows[0])
+    assert {"group_id", "sentence_ids", "representative"} <= set(rows[-1])
