@@ -73,3 +73,13 @@ class StageNotRunError(PipelineError):
 
 class DigestError(PipelineError):
     pass
+
+
+class ModelDownloadError(PipelineError):
+    def __init__(self, lang: str, model_id: str, revision: str, detail: str):
+        super().__init__(
+            f"could not download the model for `{lang}` ({model_id} at revision {revision}): {detail}. "
+            "`pipeline models --download` needs the Hugging Face hub (unset HF_HUB_OFFLINE, check the network); "
+            f"elsewhere, copy the model folder here and use `--model {lang}=/path/to/model-dir`"
+        )
+        self.lang = lang
