@@ -1,0 +1,165 @@
+"""Faithfulness of a digest to its sources, sentence by sentence.
+
+``evaluate_path`` reads a digest.json, re-reads the input files it names, checks every
+summary sentence with a ``SupportChecker`` (the transparent one by default) and writes
+``faithfulness.json`` beside the digest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from rich.table import Table
+
+from pipeline.errors import DigestError
+from pipeline.faithfulness.checker import (
+    CITATION_IRRELEVANT,
+    WARNING,
+    Problem,
+    SupportChecker,
+    TransparentChecker,
+)
+from pipeline.faithfulness.citations import SourceDocument, SourceTexts, resolution_problem, translation_problems
+from pipeline.faithfulness.report import CitationVerdict, FaithfulnessReport, SentenceVerdict
+from pipeline.records import Citation, SummarySentence
+
+REPORT_NAME = "faithfulness.json"
+
+# What the evaluator needs of a digest. Looser than the published digest schema on purpose: a
+# sentence without citations is a finding to report ("no-citation"), not a file to reject.
+_DIGEST_SHAPE: dict[str, Any] = {
+    "type": "object",
+    "required": ["schema", "documents", "events"],
+    "properties": {
+        "schema": {"const": 1},
+        "documents": {"type": "array", "items": {
+            "type": "object", "required": ["doc_id", "path"],
+            "properties": {"doc_id": {"type": "string"}, "path": {"type": "string"},
+                           "lang": {"type": ["string", "null"]}, "encoding": {"type": ["string", "null"]},
+                           "line": {"type": ["integer", "null"], "minimum": 1}}}},
+        "events": {"type": "array", "items": {
+            "type": "object", "required": ["event_id", "summary"],
+            "properties": {"event_id": {"type": "string"}, "summary": {"type": "array", "items": {
+                "type": "object", "required": ["text"],
+                "properties": {"text": {"type": "string"}, "citations": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["doc_id", "sentence_id", "start", "end", "source_text", "translation"],
+                    "properties": {"doc_id": {"type": "string"}, "sentence_id": {"type": "string"},
+                                   "start": {"type": "integer"}, "end": {"type": "integer"},
+                                   "source_text": {"type": "string"}, "translation": {"type": "string"}}}}}}}}}},
+    },
+}
+
+
+def evaluate_path(target: Path, checker: SupportChecker | None = None) -> FaithfulnessReport:
+    """Evaluate ``target`` (a run folder or a digest.json); write faithfulness.json beside it."""
+    digest_path = target / "digest.json" if target.is_dir() else target
+    report = evaluate_digest(load_digest(digest_path), digest_path, checker)
+    _write_atomically(digest_path.parent / REPORT_NAME, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    return report
+
+
+def load_digest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise DigestError(f"no digest at {path}; run `pipeline run INPUT --out DIR` first, "
+                          "then pass DIR or DIR/digest.json")
+    try:
+        digest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DigestError(f"{path} is not a JSON digest ({err}); rerun `pipeline run` to rewrite it") from None
+    try:
+        jsonschema.validate(digest, _DIGEST_SHAPE)
+    except jsonschema.ValidationError as err:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path) or "the top level"
+        raise DigestError(f"{path}: {where}: {err.message}; rerun `pipeline run` to rewrite it") from None
+    return digest
+
+
+def evaluate_digest(
+    digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None
+) -> FaithfulnessReport:
+    """Every summary sentence of an already loaded digest, judged against its citations."""
+    judge = SentenceJudge(digest, digest_path, checker)
+    report = FaithfulnessReport(str(digest_path), judge.checker.signature())
+    for event in digest["events"]:
+        report.sentences += [judge.judge(event["event_id"], index, sentence)
+                             for index, sentence in enumerate(event["summary"])]
+    return report
+
+
+class SentenceJudge:
+    """Judges summary sentences of one digest; sentences are judged independently of each other."""
+
+    def __init__(self, digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None):
+        documents = {
+            d["doc_id"]: SourceDocument(d["doc_id"], d["path"], d.get("lang"), d.get("encoding"), d.get("line"))
+            for d in digest["documents"]
+        }
+        self.langs = {doc_id: d.lang for doc_id, d in documents.items() if d.lang}
+        self.checker: SupportChecker = checker or TransparentChecker(source_langs=self.langs)
+        self.sources = SourceTexts(documents, digest_path.parent)
+
+    def judge(self, event_id: str, index: int, sentence_data: dict[str, Any]) -> SentenceVerdict:
+        sentence = SummarySentence.from_dict(sentence_data)
+        text, citations, checker = sentence.text, sentence.citations, self.checker
+        joint = checker.check(text, citations)
+        resolution = [resolution_problem(c, self.sources) for c in citations]
+        alone = [checker.check(text, [c]).supported if len(citations) > 1 else joint.supported for c in citations]
+        precise = [joint.supported and (alone[i] or not _rest_supports(checker, text, citations, i))
+                   for i in range(len(citations))]
+        problems = [*dict.fromkeys(p for p in resolution if p is not None), *joint.problems]
+        problems += [Problem(CITATION_IRRELEVANT, f"{c.sentence_id} does not support the sentence and the other "
+                                                  "citations do without it", WARNING)
+                     for c, ok in zip(citations, precise, strict=True) if joint.supported and not ok]
+        for citation in citations:
+            problems += translation_problems(citation, self.langs.get(citation.doc_id, "fr"))
+        verdicts = tuple(CitationVerdict(c.sentence_id, r is None, a, p)
+                         for c, r, a, p in zip(citations, resolution, alone, precise, strict=True))
+        return SentenceVerdict(event_id, index, text, joint.supported, joint.score, tuple(problems), verdicts)
+
+
+def _rest_supports(checker: SupportChecker, text: str, citations: Sequence[Citation], left_out: int) -> bool:
+    rest = [c for i, c in enumerate(citations) if i != left_out]
+    return checker.check(text, rest).supported
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def report_tables(report: FaithfulnessReport) -> list[Table]:
+    """Two tables for the terminal: the digest-wide rates, then one row per summary sentence."""
+    overall = report.overall
+    totals = Table(title=f"faithfulness: {report.digest}")
+    totals.add_column("measure")
+    totals.add_column("value", justify="right")
+    for name in ("support_rate", "citation_recall", "citation_precision"):
+        totals.add_row(name.replace("_", " "), f"{overall[name]:.3f}")
+    totals.add_row("sentences", str(overall["sentences"]))
+    totals.add_row("unsupported", str(overall["unsupported"]))
+    totals.add_row("unresolved citations", str(overall["unresolved_citations"]))
+
+    sentences = Table(title="sentences", show_lines=False)
+    for column, justify in (("event", "left"), ("#", "right"), ("ok", "center"), ("score", "right"),
+                            ("problems", "left"), ("sentence", "left")):
+        sentences.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for verdict in report.sentences:
+        problems = "\n".join(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}"
+                             for p in verdict.problems)
+        sentences.add_row(verdict.event_id, str(verdict.index), "yes" if verdict.supported else "NO",
+                          f"{verdict.score:.2f}", problems, verdict.text,
+                          style=None if verdict.supported else "red")
+    return [totals, sentences]

@@ -1,0 +1,1 @@
+"""Faithfulness of a digest to its sources: support checkers, citation checks, perturbations."""
