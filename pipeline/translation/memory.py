@@ -55,6 +55,16 @@ def _fail(path: Path, problem: str) -> ConfigError:
     return ConfigError("", "memory", f"{path} {problem}", _ALLOWED)
 
 
+def _segment_text(element: ET.Element) -> str:
+    """The text of a <seg>: inline codes (<bpt>, <ept>, <ph>, <it>) hold markup, not text; <hi> holds text."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == "hi":
+            parts.append(_segment_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _read_tmx(path: Path, target_lang: str) -> dict[tuple[str | None, str], str]:
     try:
         root = ET.parse(path).getroot()
@@ -71,7 +81,7 @@ def _read_tmx(path: Path, target_lang: str) -> dict[tuple[str | None, str], str]
             lang = _primary(variant.get(_XML_LANG) or variant.get("lang"))  # TMX 1.4 and 1.1
             seg = variant.find("seg")
             if seg is not None:
-                segments[lang] = normalise("".join(seg.itertext()))
+                segments[lang] = normalise(_segment_text(seg))
         target = segments.pop(target_lang, None)
         if target is None:
             continue  # a unit without the target language cannot help
