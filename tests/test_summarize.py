@@ -4,12 +4,14 @@ groups, quotes and chronological order, through the stage's real `run`."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline.config import Config, SummarizeConfig
+from pipeline.dates import parse_period
 from pipeline.records import (
     Document,
     DocumentDecision,
@@ -197,21 +199,21 @@ def test_summary_follows_the_chronology_of_what_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "published", "expected"),
+    ("text", "lang", "published", "expected"),
     [
-        ("Le 13 septembre, Kim a rencontré Poutine.", (2023, 11, 0), (2023, 9, 13)),
-        ("le 1er novembre 2022", None, (2022, 11, 1)),
-        ("En juillet, la Corée du Nord a reconnu les territoires.", (2022, 11, 0), (2022, 7, 0)),
-        ("En décembre, rien.", (2023, 10, 0), (2022, 12, 0)),  # after the publication month: last year
-        ("en Février de l'année dernière", (2023, 10, 0), (2022, 2, 0)),
-        ("le sommet tenu le mois dernier", (2023, 1, 0), (2022, 12, 0)),
-        ("images du 5 octobre 2023, puis le 16 octobre", (2023, 10, 0), (2023, 10, 5)),  # the earliest
-        ("on October 13, Kirby said", (2023, 10, 0), (2023, 10, 13)),
-        ("Aucune date ici, seulement 1 000 conteneurs.", (2023, 10, 0), None),
+        ("Le 13 septembre, Kim a rencontré Poutine.", "fr", "2023-11", date(2023, 9, 13)),
+        ("le 1er novembre 2022", "fr", None, date(2022, 11, 1)),
+        ("En juillet, la Corée du Nord a reconnu les territoires.", "fr", "2022-11", date(2022, 7, 16)),
+        ("en Février de l'année dernière", "fr", "2023-10", date(2022, 2, 14)),
+        ("le sommet tenu le mois dernier", "fr", "2023-01", date(2022, 12, 16)),
+        ("images du 5 octobre 2023, puis le 16 octobre", "fr", "2023-10", date(2023, 10, 5)),  # the earliest
+        ("on October 13, Kirby said", "en", "2023-10", date(2023, 10, 13)),
+        ("rapatrier tous les travailleurs d'ici 2019", "fr", "2022-11", None),  # a deadline, not an event
+        ("Aucune date ici, seulement 1 000 conteneurs.", "fr", "2023-10", None),
     ],
 )
-def test_reported_date(text, published, expected):
-    assert summarize.reported_date(text, published) == expected
+def test_reported_date(text, lang, published, expected):
+    assert summarize.reported_date(text, lang, parse_period(published)) == expected
 
 
 def test_background_event_is_summarized_and_kept_labelled(tmp_path):

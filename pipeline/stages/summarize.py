@@ -15,7 +15,9 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
+from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
 from pipeline.records import (
     Citation,
     Document,
@@ -55,34 +57,6 @@ _STOPWORDS = frozenset({
     "you"
 })
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("janvier", "january"), ("février", "fevrier", "february"), ("mars", "march"), ("avril", "april"),
-         ("mai", "may"), ("juin", "june"), ("juillet", "july"), ("août", "aout", "august"),
-         ("septembre", "september"), ("octobre", "october"), ("novembre", "november"),
-         ("décembre", "decembre", "december")],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-# "le 13 octobre", "1er novembre 2023", "October 13": a day; "en septembre", "in July 2022": a month.
-_DAY_DATE = re.compile(
-    rf"\b(?:(?P<day>\d{{1,2}})(?:er)?\s+(?P<month>{_MONTH})|(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}})\b)"
-    rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?",
-    re.IGNORECASE,
-)
-_MONTH_DATE = re.compile(
-    rf"\b(?:en|in|début|fin|mi-|early|late)\s+(?P<month>{_MONTH})\b(?P<last>\s+(?:dernier|de l['’]année dernière))?"
-    rf"(?:\s+(?P<year>(?:19|20)\d\d)\b)?",
-    re.IGNORECASE,
-)
-_LAST_MONTH = re.compile(r"\b(?:le mois dernier|last month)\b", re.IGNORECASE)
-
-DateKey = tuple[int, int, int]  # (year, month, day); 0 where the source is less precise
-
-
 @dataclass(frozen=True)
 class Candidate:
     """One translated sentence group that may go into an event's summary."""
@@ -91,7 +65,7 @@ class Candidate:
     members: tuple[Sentence, ...]  # in document order
     vector: dict[str, float]
     relevance: float
-    reported: DateKey
+    reported: date  # when what it reports happened, as near as the text tells
     position: tuple[int, int]  # (document index, sentence index) of the first member
 
 
@@ -147,6 +121,7 @@ class Summarizer:
         self.max_sentences = max_sentences
         self.mmr_lambda = mmr_lambda
         self.drop_flagged = drop_flagged
+        self.bases: dict[str, Period | None] = {}
         self.counts: Counter[str] = Counter(
             untranslated_skipped=0, flagged_dropped=0, flagged_marked=0, unattributed_quotes_skipped=0,
             invalid_citations=0,
@@ -201,14 +176,24 @@ class Summarizer:
         """Independent documents stating it: a duplicate document is a copy, not a confirmation."""
         return max(1, len({s.doc_id for s in members if s.doc_id not in self.duplicates}))
 
-    def _reported(self, members: tuple[Sentence, ...], event: Event) -> DateKey:
+    def _reported(self, members: tuple[Sentence, ...], event: Event) -> date:
         """When what the sentence reports happened: the earliest date it names, else the event's date."""
         for sentence in members:
             document = self.documents.get(sentence.doc_id)
-            found = reported_date(sentence.text, _date_key(document.date) if document else None)
+            lang = sentence.lang or (document.lang if document else None) or ""
+            found = reported_date(sentence.text, lang, self._base(sentence.doc_id))
             if found is not None:
                 return found
-        return _date_key(event.date) or (0, 0, 0)
+        period = parse_period(event.date)
+        return _middle(period) if period else date.max
+
+    def _base(self, doc_id: str) -> Period | None:
+        """The document's date, which relative dates ("le mois dernier") are read against."""
+        if doc_id not in self.bases:
+            document = self.documents.get(doc_id)
+            self.bases[doc_id] = None if document is None else (
+                parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
+        return self.bases[doc_id]
 
     def _summary_sentence(self, candidate: Candidate) -> SummarySentence:
         citations = []
@@ -248,42 +233,15 @@ def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> li
     return chosen
 
 
-def reported_date(text: str, published: DateKey | None) -> DateKey | None:
-    """The earliest date a sentence names, its missing year taken from the publication date
-    (a month after the publication month is last year's: reports look back)."""
-    found: list[DateKey] = []
-    pub_year, pub_month = (published[0], published[1]) if published else (0, 0)
-
-    def year_for(month: int, explicit: str | None, last_year: bool = False) -> int:
-        if explicit:
-            return int(explicit)
-        if not pub_year:
-            return 0
-        return pub_year - 1 if last_year or (pub_month and month > pub_month) else pub_year
-
-    for match in _DAY_DATE.finditer(text):
-        month = _MONTHS[(match["month"] or match["month2"]).lower()]
-        day = int(match["day"] or match["day2"])
-        if 1 <= day <= 31:
-            found.append((year_for(month, match["year"]), month, day))
-    for match in _MONTH_DATE.finditer(text):
-        month = _MONTHS[match["month"].lower()]
-        last_year = bool(match["last"]) and "année" in match["last"]
-        found.append((year_for(month, match["year"], last_year), month, 0))
-    if pub_year and pub_month and _LAST_MONTH.search(text):
-        found.append((pub_year, pub_month - 1, 0) if pub_month > 1 else (pub_year - 1, 12, 0))
-    return min(found) if found else None
+def reported_date(text: str, lang: str, base: Period | None) -> date | None:
+    """The earliest date a sentence names (the middle of the period it gives), read against
+    its document's date. Bare years are left out: as often deadlines ("d'ici 2019") as events."""
+    periods = [m.period for m in resolve_times(text, lang, base) if m.period is not None and m.period.grain != YEAR]
+    return min((_middle(p) for p in periods), default=None)
 
 
-def _date_key(date: str | None) -> DateKey | None:
-    """"2023", "2023-10" or "2023-10-13" as a sortable key."""
-    if not date:
-        return None
-    parts = date.split("-")[:3]
-    if not all(p.isdigit() for p in parts):
-        return None
-    numbers = [int(p) for p in parts] + [0, 0]
-    return numbers[0], numbers[1], numbers[2]
+def _middle(period: Period) -> date:
+    return period.start + (period.end - period.start) / 2
 
 
 def _usable(translation: Translation) -> bool:
