@@ -84,6 +84,11 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "germany": ("allemagne",),
     "hermit kingdom": ("royaume ermite",),
     "pentagon": ("pentagone",),
+    "state": ("etat",),
+    "people": ("populaire",),
+    "adviser": ("conseiller",),
+    "advisor": ("conseiller",),
+    "foreign": ("etranger", "etrangere", "exterieur"),
     "monday": ("lundi",),
     "tuesday": ("mardi",),
     "wednesday": ("mercredi",),
@@ -110,11 +115,14 @@ NAME_SIMILARITY = 0.7
 NAME_PREFIX = 4
 
 _WORD = re.compile(r"[^\W_][\w]*(?:['’-][^\W_][\w]*)*")
+# The common-word half of a compound is no part of the name: "Iranian-made", "Russian-controlled".
+_LOWER_COMPOUND_PART = re.compile(r"-[a-z]{2,}\b(?!-)")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 _CONTRACTIONS = ((re.compile(r"\bwon['’]t\b", re.I), "will not"), (re.compile(r"\bcan['’]t\b", re.I), "can not"),
                  (re.compile(r"n['’]t\b", re.I), " not"))
 # Characters after which a capitalised word starts a sentence or a quote rather than naming something.
-_OPENERS = set("\"“”«‘'(:.!?—–-[")
+_OPENERS = set("“«‘(:.!?—–-[")
+_STRAIGHT_QUOTES = set("\"'")
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -194,6 +202,7 @@ class Entity:
 
     text: str
     words: tuple[str, ...]  # plain_words of text
+    name_words: tuple[str, ...]  # without the common-word half of a compound ("Iranian-made" -> iranian)
     initial: bool
 
 
@@ -206,7 +215,9 @@ def entities(text: str) -> list[Entity]:
     def close() -> None:
         if run:
             start, end = run[0].start(), run[-1].end()
-            found.append(Entity(text[start:end], tuple(plain_words(text[start:end])), _opens(text, start)))
+            name = text[start:end]
+            found.append(Entity(name, tuple(plain_words(name)), tuple(plain_words(_LOWER_COMPOUND_PART.sub("", name))),
+                                _opens(text, start)))
         run.clear()
         pending_joiners.clear()
 
@@ -239,7 +250,11 @@ def _gap_is_space(text: str, end: int, start: int, joiners: list[re.Match[str]])
 
 def _opens(text: str, start: int) -> bool:
     before = text[:start].rstrip()
-    return not before or before[-1] in _OPENERS
+    if not before:
+        return True
+    if before[-1] in _STRAIGHT_QUOTES:  # opening when it follows a space, closing when it follows a word
+        return len(before) == 1 or before[-2].isspace() or before[-2] in _OPENERS
+    return before[-1] in _OPENERS
 
 
 def contains_words(haystack: list[str], needle: tuple[str, ...]) -> bool:
@@ -249,15 +264,20 @@ def contains_words(haystack: list[str], needle: tuple[str, ...]) -> bool:
 
 
 def name_in_source(entity: Entity, source_words: list[str]) -> bool:
-    """The name, or one of its words, appears in the source in its own spelling (folded), in a
-    close spelling (Moscow/Moscou), or as a listed exonym (White House/Maison Blanche)."""
-    phrase = " ".join(entity.words)
+    """Every word of the name appears in the source in its own spelling (folded), in a close
+    spelling (Moscow/Moscou), or within a listed exonym (White House/Maison Blanche)."""
+    words = list(entity.name_words)
     source_phrase = " " + " ".join(source_words) + " "
+    covered: set[int] = set()
     for english, french_forms in EXONYMS.items():
-        if f" {english} " in f" {phrase} " and any(f" {form}" in source_phrase for form in french_forms):
-            return True
+        parts = english.split()
+        if not any(f" {form}" in source_phrase for form in french_forms):  # inflected: "occident" in "occidentaux"
+            continue
+        for i in range(len(words) - len(parts) + 1):
+            if words[i:i + len(parts)] == parts:
+                covered.update(range(i, i + len(parts)))
     vocabulary = set(source_words)
-    return any(_same_name(word, vocabulary) for word in entity.words if word not in _NAME_JOINERS)
+    return all(i in covered or word in _NAME_JOINERS or _same_name(word, vocabulary) for i, word in enumerate(words))
 
 
 def _same_name(word: str, vocabulary: set[str]) -> bool:

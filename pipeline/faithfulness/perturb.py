@@ -108,13 +108,15 @@ def _with_text(sentence: SentenceData, text: str | None, codes: set[str]) -> _Ma
 
 
 def _change_number(sentence: SentenceData, context: _Context) -> _Made:
-    """1,000 -> 10,000; 70 -> 700; 2019 -> 2017."""
+    """1,000 -> 10,000; 70 -> 700; 2019 -> 2017; "a thousand" -> "10,000"."""
     text = sentence["text"]
     for mention in extract_numbers(text, "en"):
-        if mention.kind == "date" or not re.search(r"\d", mention.text):
+        if mention.kind == "date":
             continue
         digits = re.search(r"\d+", mention.text)
-        assert digits is not None
+        if digits is None:
+            spelt_out = f"{int(float(mention.value)) * 10:,}"
+            return _with_text(sentence, text.replace(mention.text, spelt_out, 1), {NUMBER_MISMATCH})
         changed = str(int(digits.group()) - 2) if mention.kind == "year" else digits.group() + "0"
         new_mention = mention.text[:digits.start()] + changed + mention.text[digits.end():]
         return _with_text(sentence, text.replace(mention.text, new_mention, 1), {NUMBER_MISMATCH})

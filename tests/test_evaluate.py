@@ -1,0 +1,177 @@
+"""`pipeline evaluate` through the CLI: exit codes, --json, faithfulness.json, sources that
+went missing or changed, bad digests, and the pipeline's own seed digest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faithfulness_fixtures import build_digest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.evaluate import REPORT_NAME
+
+MIN_SEED_SUPPORT = 0.95
+runner = CliRunner()
+
+
+@pytest.fixture()
+def digest_path(tmp_path: Path) -> Path:
+    return build_digest(tmp_path)
+
+
+def _digest(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _rewrite(path: Path, digest: dict[str, Any]) -> None:
+    path.write_text(json.dumps(digest, ensure_ascii=False), encoding="utf-8")
+
+
+def _evaluate(*args: str) -> Any:
+    return runner.invoke(app, ["evaluate", *args])
+
+
+def _report(digest_path: Path) -> dict[str, Any]:
+    return json.loads((digest_path.parent / REPORT_NAME).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("target", ["folder", "file"])
+def test_a_faithful_digest_exits_0_prints_tables_and_writes_the_report(digest_path: Path, target: str) -> None:
+    result = _evaluate(str(digest_path.parent if target == "folder" else digest_path), "--min-support", "0.95")
+    assert result.exit_code == 0, result.output
+    assert "support rate" in result.output and "citation precision" in result.output
+    report = _report(digest_path)
+    sentences = sum(len(e["summary"]) for e in _digest(digest_path)["events"])
+    assert report["overall"]["sentences"] == len(report["sentences"]) == sentences
+    assert report["overall"]["support_rate"] == report["overall"]["citation_recall"] == 1.0
+    assert {"event_id", "index", "text", "supported", "score", "problems"} <= set(report["sentences"][0])
+
+
+def test_json_output_is_the_written_report(digest_path: Path) -> None:
+    result = _evaluate(str(digest_path), "--json")
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    assert printed == _report(digest_path)
+    assert set(printed["overall"]) >= {"support_rate", "citation_recall", "citation_precision", "sentences",
+                                       "unsupported"}
+
+
+def _break_first_sentence(digest_path: Path) -> str:
+    digest = _digest(digest_path)
+    sentence = digest["events"][0]["summary"][0]
+    sentence["text"] = sentence["text"].replace("Russia", "Iran")
+    _rewrite(digest_path, digest)
+    return sentence["text"]
+
+
+@pytest.mark.parametrize(("min_support", "exit_code"), [(None, 0), ("0.5", 0), ("0.999", 3), ("1", 3)])
+def test_min_support_sets_the_exit_code(digest_path: Path, min_support: str | None, exit_code: int) -> None:
+    _break_first_sentence(digest_path)
+    result = _evaluate(str(digest_path), *(["--min-support", min_support] if min_support else []))
+    assert result.exit_code == exit_code, result.output
+    report = _report(digest_path)
+    assert report["overall"]["unsupported"] == 1
+    first = report["sentences"][0]
+    assert first["supported"] is False
+    assert [p["code"] for p in first["problems"]] == ["entity-missing"]
+    if exit_code == 3:
+        assert "below --min-support" in result.output
+
+
+def test_a_missing_source_file_is_reported_not_crashed_on(digest_path: Path) -> None:
+    digest = _digest(digest_path)
+    gone = digest["documents"][1]
+    Path(gone["path"]).unlink()
+    result = _evaluate(str(digest_path), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    cites_gone = [s for s in report["sentences"]
+                  if any(c["sentence_id"].startswith(gone["doc_id"]) for c in s["citations"])]
+    assert cites_gone and all(not s["supported"] for s in cites_gone)
+    assert all("source-missing" in {p["code"] for p in s["problems"]} for s in cites_gone)
+    others = [s for s in report["sentences"] if s not in cites_gone]
+    assert others and all(s["supported"] for s in others)
+    assert report["overall"]["unresolved_citations"] == len(cites_gone)
+
+
+def test_an_edited_source_file_unresolves_the_citations_after_the_edit(digest_path: Path) -> None:
+    digest = _digest(digest_path)
+    document = digest["documents"][2]
+    path = Path(document["path"])
+    text = path.read_text(encoding="utf-8")
+    middle = len(text) // 2
+    path.write_text(text[:middle] + "Une phrase ajoutée. " + text[middle:], encoding="utf-8")
+    result = _evaluate(str(digest_path), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert 0 < report["overall"]["unresolved_citations"] < report["overall"]["citations"]
+    for sentence in report["sentences"]:
+        moved = [c for c in sentence["citations"] if c["sentence_id"].startswith(document["doc_id"])]
+        assert all(c["resolved"] is (_end(digest, c["sentence_id"]) <= middle) for c in moved)
+        assert sentence["supported"] is all(c["resolved"] for c in sentence["citations"])
+
+
+def _end(digest: dict[str, Any], sentence_id: str) -> int:
+    return next(c["end"] for e in digest["events"] for s in e["summary"] for c in s["citations"]
+                if c["sentence_id"] == sentence_id)
+
+
+def test_a_sentence_without_citations_is_a_finding(digest_path: Path) -> None:
+    digest = _digest(digest_path)
+    digest["events"][0]["summary"][1]["citations"] = []
+    _rewrite(digest_path, digest)
+    result = _evaluate(str(digest_path), "--json")
+    sentence = json.loads(result.stdout)["sentences"][1]
+    assert [p["code"] for p in sentence["problems"]] == ["no-citation"]
+    assert sentence["supported"] is False and sentence["score"] == 0.0
+
+
+def test_a_jsonl_source_is_read_at_its_line(tmp_path: Path) -> None:
+    french = "Les responsables iraniens ont nié avoir fourni des drones ou un autre soutien à la Russie."
+    english = "Iranian officials have denied providing drones or any other support to Russia."
+    lines = [{"id": "a", "text": "Première dépêche."}, {"id": "b", "text": f"Titre. {french}"}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+                                       encoding="utf-8")
+    citation = {"doc_id": "b", "sentence_id": "b:1", "start": 7, "end": 7 + len(french), "source_text": french,
+                "translation": english}
+    digest = {"schema": 1, "model": {}, "events": [{"event_id": "e", "summary": [
+        {"text": english, "citations": [citation]}]}],
+        "documents": [{"doc_id": "b", "path": "in.jsonl", "lang": "fr", "encoding": "utf-8", "line": 2}]}
+    _rewrite(tmp_path / "digest.json", digest)
+    result = _evaluate(str(tmp_path), "--json")
+    assert json.loads(result.stdout)["sentences"][0]["supported"] is True
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no digest at"),
+        ("{not json", "is not a JSON digest"),
+        (json.dumps({"schema": 2, "documents": [], "events": []}), "schema"),
+        (json.dumps({"schema": 1, "documents": [], "events": [{"event_id": "e", "summary": [
+            {"text": "x", "citations": [{"doc_id": "d"}]}]}]}), "events[0].summary[0].citations[0]"),
+    ],
+)
+def test_an_unusable_digest_is_an_error_with_exit_1(tmp_path: Path, content: str | None, message: str) -> None:
+    if content is not None:
+        (tmp_path / "digest.json").write_text(content, encoding="utf-8")
+    result = _evaluate(str(tmp_path))
+    assert result.exit_code == 1
+    assert "error:" in result.output and message in result.output
+    assert not (tmp_path / REPORT_NAME).exists()
+
+
+def test_the_seed_digest_is_supported(seed_run: Any) -> None:
+    pytest.importorskip("pipeline.stages.render")
+    result = _evaluate(str(seed_run.run_dir), "--min-support", str(MIN_SEED_SUPPORT))
+    report = _report(seed_run.run_dir / "digest.json")
+    print(f"\nseed digest: {json.dumps(report['overall'])}")
+    assert result.exit_code == 0, result.output
+    assert report["overall"]["sentences"] > 0
+    assert report["overall"]["support_rate"] >= MIN_SEED_SUPPORT
+    assert report["overall"]["citation_recall"] >= MIN_SEED_SUPPORT
+    assert report["overall"]["unresolved_citations"] == 0
