@@ -128,7 +128,7 @@ def render_markdown(digest: dict[str, Any]) -> str:
 
 def _event_section(event: dict[str, Any], documents: dict[str, dict[str, Any]]) -> list[str]:
     if event["background"]:
-        heading = f"## Background: {event['title']}"
+        heading = "## Background" + (f": {event['title']}" if event["title"].lower() != "background" else "")
     else:
         heading = f"## {event['date'] or 'undated'}: {event['title']}"
     lines = [heading, ""]
