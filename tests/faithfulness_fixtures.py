@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import SEED_MEMORY, SEEDS
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -71,3 +72,10 @@ def build_digest(folder: Path) -> Path:
     path = folder / "digest.json"
     path.write_text(json.dumps(digest, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def seed_digest_path(request: pytest.FixtureRequest) -> Path:
+    """The pipeline's own seed digest (the shared ``seed_run``), or a skip while the render
+    stage that writes it is not there."""
+    pytest.importorskip("pipeline.stages.render")
+    return request.getfixturevalue("seed_run").run_dir / "digest.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faithfulness_fixtures import build_digest
+from faithfulness_fixtures import build_digest, seed_digest_path
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -165,10 +165,14 @@ def test_an_unusable_digest_is_an_error_with_exit_1(tmp_path: Path, content: str
     assert not (tmp_path / REPORT_NAME).exists()
 
 
-def test_the_seed_digest_is_supported(seed_run: Any) -> None:
-    pytest.importorskip("pipeline.stages.render")
-    result = _evaluate(str(seed_run.run_dir), "--min-support", str(MIN_SEED_SUPPORT))
-    report = _report(seed_run.run_dir / "digest.json")
+@pytest.fixture()
+def seed_digest(request: pytest.FixtureRequest) -> Path:
+    return seed_digest_path(request)
+
+
+def test_the_seed_digest_is_supported(seed_digest: Path) -> None:
+    result = _evaluate(str(seed_digest.parent), "--min-support", str(MIN_SEED_SUPPORT))
+    report = _report(seed_digest)
     print(f"\nseed digest: {json.dumps(report['overall'])}")
     assert result.exit_code == 0, result.output
     assert report["overall"]["sentences"] > 0

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
-from faithfulness_fixtures import build_digest
+from faithfulness_fixtures import build_digest, seed_digest_path
 
 from pipeline.evaluate import SentenceJudge, evaluate_digest, load_digest
 from pipeline.faithfulness import claims
-from pipeline.faithfulness.checker import TransparentChecker
+from pipeline.faithfulness.checker import Problem, SupportChecker, SupportResult, TransparentChecker
 from pipeline.faithfulness.citations import SourceDocument, SourceTexts, resolution_problem, translation_problems
 from pipeline.faithfulness.perturb import KINDS, perturbations
 from pipeline.records import Citation
@@ -293,10 +293,38 @@ def test_a_perturbation_leaves_the_other_sentences_verdicts_unchanged(handmade_d
     assert not broken[position]["supported"] or kind == "citation-elsewhere"
 
 
-def _seed_digest(seed_run: Any) -> Path:
-    pytest.importorskip("pipeline.stages.render")
-    return seed_run.run_dir / "digest.json"
+@pytest.fixture()
+def seed_digest(request: pytest.FixtureRequest) -> Path:
+    return seed_digest_path(request)
 
 
-def test_perturbations_on_the_seed_digest(seed_run: Any) -> None:
-    _assert_rates("pipeline seed digest", _seed_digest(seed_run))
+def test_perturbations_on_the_seed_digest(seed_digest: Path) -> None:
+    _assert_rates("pipeline seed digest", seed_digest)
+
+
+def test_numbers_of_an_original_in_an_unread_language_are_not_held_against_the_sentence() -> None:
+    citation = Citation("de", "de:1", 0, 10, "Mehr als 1.000 Container wurden geliefert.",
+                        "More than 1,000 containers were delivered.")
+    checker = TransparentChecker(source_langs={"de": "de"})
+    assert checker.check("More than 1,000 containers were delivered.", [citation]).problems == ()
+    assert TransparentChecker().check("More than 1,000 containers were delivered.", [citation]).supported
+
+
+class _NothingIsSupported:
+    """Stands in for a model-based checker: the evaluator only sees the interface."""
+
+    name = "never"
+
+    def check(self, sentence: str, citations: Sequence[Citation]) -> SupportResult:
+        return SupportResult(False, 0.0, (Problem("model-says-no", "entailment below threshold"),))
+
+    def signature(self) -> dict[str, object]:
+        return {"checker": self.name}
+
+
+def test_another_support_checker_plugs_into_the_evaluator(handmade_digest: Path) -> None:
+    checker: SupportChecker = _NothingIsSupported()
+    report = evaluate_digest(load_digest(handmade_digest), handmade_digest, checker).to_dict()
+    assert report["checker"] == {"checker": "never"}
+    assert report["overall"]["support_rate"] == report["overall"]["citation_precision"] == 0.0
+    assert all("model-says-no" in {p["code"] for p in s["problems"]} for s in report["sentences"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pipeline.faithfulness import claims
+from pipeline.numbers import LANGUAGES as NUMBER_LANGUAGES
 from pipeline.numbers import NumberMention, extract_numbers, missing_numbers
 from pipeline.records import Citation
 
@@ -130,8 +131,10 @@ def _number_problems(sentence: str, translations: list[str], sources: dict[str, 
     cited = sorted({m.value for m in extract_numbers(joined, "en")})
     problems = [Problem(NUMBER_MISMATCH, f"{_describe(m)} is not in the cited translations"
                         + (f" (they give {', '.join(cited)})" if cited else "")) for m in not_translated]
-    # A mention is in the sources when one language's cited originals hold it.
-    per_language = [set(missing_numbers(sentence, "en", "\n".join(texts), lang)) for lang, texts in sources.items()]
+    # A mention is in the sources when one language's cited originals hold it; originals in a
+    # language the number reader does not know are not checked.
+    per_language = [set(missing_numbers(sentence, "en", "\n".join(texts), lang))
+                    for lang, texts in sources.items() if lang in NUMBER_LANGUAGES]
     not_in_source = set.intersection(*per_language) if per_language else set()
     problems += [Problem(NUMBER_NOT_IN_SOURCE, f"{_describe(m)} is in the translation but not in the original "
                          "sentences") for m in extract_numbers(sentence, "en")
