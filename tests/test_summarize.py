@@ -242,10 +242,18 @@ def test_duplicate_documents_do_not_count_as_independent_support(tmp_path, dupli
     assert [c.sentence_id for s in summary.summary for c in s.citations] == expected  # duplicates still cited
 
 
-def test_citation_outside_its_document_is_left_out_and_counted(tmp_path):
-    corpus = mmr_corpus()
-    records = corpus.records()
+def _past_the_end(records: dict[tuple[str, str], list[Any]]) -> None:
     records[("ingest", "sentences")][0].end = 10_000  # a:0 points past the end of its document
+
+
+def _no_sentence_record(records: dict[tuple[str, str], list[Any]]) -> None:
+    records[("ingest", "sentences")].pop(0)  # a:0 is a group member with no sentence record
+
+
+@pytest.mark.parametrize("break_citation", [_past_the_end, _no_sentence_record])
+def test_an_unresolvable_citation_is_left_out_and_counted(tmp_path, break_citation):
+    records = mmr_corpus().records()
+    break_citation(records)
     ctx = StageContext(config=Config(summarize=SummarizeConfig(max_sentences=1)), run_dir=tmp_path,
                        load=lambda stage, name, cls: records[(stage, name)])
     output = summarize.run(ctx)

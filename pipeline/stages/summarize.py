@@ -94,7 +94,8 @@ def run(ctx: StageContext) -> StageOutput:
     counts.update(events=len(summaries), sentences=sum(len(s.summary) for s in summaries),
                   citations=sum(len(x.citations) for s in summaries for x in s.summary))
     if summarizer.counts["invalid_citations"]:
-        notes.append(f"{summarizer.counts['invalid_citations']} citation(s) left out: span outside its document")
+        notes.append(f"{summarizer.counts['invalid_citations']} citation(s) left out: no such sentence, "
+                     "or a span outside its document")
     return StageOutput(artifacts={"summaries": summaries}, counts=dict(sorted(counts.items())), notes=notes)
 
 
@@ -155,6 +156,7 @@ class Summarizer:
             member_ids = group.sentence_ids if group is not None else translation.sentence_ids
             members = tuple(sorted((self.sentences[i] for i in member_ids if i in self.sentences),
                                    key=lambda s: self._position(s.sentence_id)))
+            self.counts["invalid_citations"] += len(member_ids) - len(members)  # ids with no sentence record
             if members:
                 usable.append((translation, members))
         # weights from this event's sentences alone: an event's summary never changes because
