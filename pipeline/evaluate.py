@@ -61,7 +61,12 @@ def evaluate_path(target: Path, checker: SupportChecker | None = None) -> Faithf
     """Evaluate ``target`` (a run folder or a digest.json); write faithfulness.json beside it."""
     digest_path = target / "digest.json" if target.is_dir() else target
     report = evaluate_digest(load_digest(digest_path), digest_path, checker)
-    _write_atomically(digest_path.parent / REPORT_NAME, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    target_path = digest_path.parent / REPORT_NAME
+    try:
+        _write_atomically(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    except OSError as err:
+        raise DigestError(f"cannot write {target_path}: {err.strerror or err}; "
+                          "copy the run folder somewhere writable and evaluate the copy") from None
     return report
 
 

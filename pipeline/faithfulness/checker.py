@@ -95,8 +95,10 @@ class TransparentChecker:
         if words < self.min_coverage or phrases < self.min_phrase_coverage:
             problems.append(Problem(LOW_COVERAGE, f"citations cover {words:.0%} of its content words and "
                                                   f"{phrases:.0%} of its phrases"))
-        problems += _number_problems(sentence, translations, self._sources_by_lang(citations))
-        problems += _entity_problems(sentence, translations, [c.source_text for c in citations])
+        sources = self._sources_by_lang(citations)
+        problems += _number_problems(sentence, translations, sources)
+        named_sources = [text for lang, texts in sources.items() if lang in claims.NAME_LANGUAGES for text in texts]
+        problems += _entity_problems(sentence, translations, named_sources if named_sources else None)
         problems += _negation_problems(sentence, translations)
         return SupportResult(not any(p.severity == ERROR for p in problems), score, tuple(problems))
 
@@ -142,17 +144,19 @@ def _number_problems(sentence: str, translations: list[str], sources: dict[str, 
     return problems
 
 
-def _entity_problems(sentence: str, translations: list[str], sources: list[str]) -> list[Problem]:
+def _entity_problems(sentence: str, translations: list[str], sources: list[str] | None) -> list[Problem]:
+    """``sources``: the originals to find names in; None when their language has no name rules."""
     cited_words = [claims.plain_words(t) for t in translations]
-    source_words = [w for s in sources for w in claims.plain_words(s)]
+    source_words = [w for s in sources or [] for w in claims.plain_words(s)]
     named_in_citations = {e.words for t in translations for e in claims.entities(t) if not e.initial}
     problems = []
     for entity in claims.entities(sentence):
         if not any(claims.contains_words(words, entity.words) for words in cited_words):
             problems.append(Problem(ENTITY_MISSING, f"'{entity.text}' is not in the cited translations"))
-        elif (not entity.initial or entity.words in named_in_citations) and not claims.name_in_source(
-            entity, source_words
-        ):
+            continue
+        # a capitalised word opening the sentence is taken for a name only if the citations use it as one
+        is_name = not entity.initial or entity.words in named_in_citations
+        if sources is not None and is_name and not claims.name_in_source(entity, source_words):
             problems.append(Problem(ENTITY_NOT_IN_SOURCE, f"'{entity.text}' is in the translation but not in "
                                                           "the original sentences"))
     return problems

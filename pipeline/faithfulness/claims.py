@@ -54,6 +54,8 @@ _NEGATION_REACH = 4
 # Joining words allowed inside a multi-word name ("Center for Strategic and International Studies").
 _NAME_JOINERS = frozenset({"of", "for", "and", "de", "du", "the", "al", "bin", "von", "van"})
 
+# Languages of originals whose names are checked: English, and French with the exonyms below.
+NAME_LANGUAGES = frozenset({"en", "fr"})
 # English names whose French form shares too little spelling for character similarity to pair
 # them. Names spelt alike across the languages (Kirby, Pyongyang, Putin/Poutine) need no entry.
 EXONYMS: dict[str, tuple[str, ...]] = {
