@@ -50,12 +50,14 @@ def _translate_language(
     if missing:
         translator = load_translator(lang, model)
 
-        def save(done: list[tuple[str, str, int]]) -> None:
-            cache.put_many([(keys[source], identity, source, target, parts) for source, target, parts in done])
-            results.update({source: (target, parts, "model") for source, target, parts in done})
-
         with ctx.progress(f"translate {lang}", len(missing)) as bar:
-            tally.counts["split_long"] += translator.translate(missing, save, bar.advance)
+
+            def save(done: list[tuple[str, str, int]]) -> None:  # each batch is committed as soon as it is done
+                cache.put_many([(keys[source], identity, source, target, parts) for source, target, parts in done])
+                results.update({source: (target, parts, "model") for source, target, parts in done})
+                bar.advance(len(done))
+
+            tally.counts["split_long"] += translator.translate(missing, save)
         tally.counts["batches"] += translator.stats.batches
         tally.counts["generated_tokens"] += translator.stats.generated_tokens
     revision = None if is_local(model.id) else model.revision

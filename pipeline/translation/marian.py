@@ -208,17 +208,12 @@ class MarianTranslator:
         return self.tokenizer.batch_decode(output, skip_special_tokens=True)
 
 
-    def translate(
-        self,
-        texts: list[str],
-        on_done: Callable[[list[tuple[str, str, int]]], None],
-        on_batch: Callable[[int], None],
-    ) -> int:
+    def translate(self, texts: list[str], on_batch: Callable[[list[tuple[str, str, int]]], None]) -> int:
         """Translate ``texts`` in length-sorted batches; returns how many had to be split.
 
-        After each batch, ``on_done`` gets the (source, translation, parts) of every text whose
-        parts are all translated (so they can be saved at once), then ``on_batch`` the number of
-        parts in the batch. Texts over the window are split at clause boundaries, never truncated.
+        After each batch, ``on_batch`` gets the (source, translation, parts) of every text whose
+        parts are now all translated, so they can be saved at once. Texts over the window are
+        split at clause boundaries and their parts' translations joined, never truncated.
         """
         counts = self.token_counts(texts)
         split = {i: split_to_fit(t, self.fits) for i, t in enumerate(texts) if counts[i] > self.window}
@@ -239,10 +234,9 @@ class MarianTranslator:
                 i = owner[k]
                 remaining[i] -= 1
                 if remaining[i] == 0:
-                    joined = " ".join(translated[j] for j in range(first[i], first[i] + len(pieces_of[i])))
-                    done.append((texts[i], joined, len(pieces_of[i])))
-            on_done(done)
-            on_batch(len(batch))
+                    pieces = (translated[j] for j in range(first[i], first[i] + len(pieces_of[i])))
+                    done.append((texts[i], " ".join(p for p in pieces if p), len(pieces_of[i])))
+            on_batch(done)
         return len(split)
 
 
