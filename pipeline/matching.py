@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -25,8 +26,11 @@ from datasketch import MinHash
 from pipeline.numbers import LANGUAGES, extract_numbers
 
 # A number with thousands groups (1 000, 1.000, 1,000), a plain or decimal number, or a word.
-_TOKEN = re.compile(r"\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+")
-_GROUP_SEPARATORS = re.compile(r"[ \u00a0\u202f.,](?=\d{3})")
+# Whitespace is collapsed to one space first, so "1\u202f000" and "1  000" are "1 000".
+_TOKEN = re.compile(r"\d{1,3}(?:[ .,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+")
+_GROUP_SEPARATORS = re.compile(r"[ .,](?=\d{3})")
+_WHITESPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 _COMBINING_MARKS = re.compile("[\u0300-\u036f]")
 # "1,000" is a thousand in the brief's sense even in French, where pipeline.numbers reads 1.000
 _COMMA_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -49,10 +53,7 @@ class MatchText:
     names: frozenset[str]  # words written with a capital after the first word, casefolded
     negations: tuple[str, ...]  # sorted negation words: the polarity signature
     digits: tuple[str, ...]  # sorted distinct numbers written in digits
-
-    @property
-    def key(self) -> str:
-        return " ".join(self.tokens)
+    key: str  # the tokens joined: equal keys are exact duplicates
 
 
 def _canonical_number(token: str) -> str:
@@ -62,14 +63,19 @@ def _canonical_number(token: str) -> str:
 
 def analyse(text: str, lang: str | None) -> MatchText:
     """Tokens and veto features of one sentence."""
-    plain = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    plain = _WHITESPACE.sub(" ", _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text)))
     raw = _TOKEN.findall(plain)
-    tokens = tuple(_canonical_number(t) if t[0].isdigit() else t.casefold() for t in raw)
+    tokens = [sys.intern(t.casefold()) for t in raw]  # shared across sentences: a corpus has few distinct words
+    digits: tuple[str, ...] = ()
+    if _DIGIT.search(plain):
+        tokens = [_canonical_number(t) if t[0].isdigit() else t for t in tokens]
+        digits = tuple(sorted({t for t in tokens if t[0].isdigit()}))
     names = frozenset(t.casefold() for t in raw[1:] if t[0].isupper())
     negation_words = NEGATIONS.get(lang or "", _ANY_NEGATION)
-    negations = tuple(sorted("ne" if t == "n" else t for t in tokens if t in negation_words))
-    digits = tuple(sorted({t for t in tokens if t[0].isdigit()}))
-    return MatchText(tokens, names, negations, digits)
+    negations: tuple[str, ...] = ()
+    if not negation_words.isdisjoint(tokens):
+        negations = tuple(sorted("ne" if t == "n" else t for t in tokens if t in negation_words))
+    return MatchText(tuple(tokens), names, negations, digits, " ".join(tokens))
 
 
 def number_values(text: str, lang: str | None) -> frozenset[str]:
@@ -90,23 +96,35 @@ def veto(a: MatchText, b: MatchText, numbers_a: frozenset[str], numbers_b: froze
     return None
 
 
-def token_similarity(a: tuple[str, ...], b: tuple[str, ...], threshold: float = 0.0) -> float:
-    """Ratio of matching tokens in order (difflib, 2*M/T); 0.0 early when it cannot reach ``threshold``."""
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-        return 0.0
-    return matcher.ratio()
+class SimilarityTo:
+    """Ratio of matching tokens in order (difflib, 2*M/T) between one sentence and others.
+
+    difflib indexes its second sequence; keeping the representative there indexes it once
+    for all its candidates.
+    """
+
+    def __init__(self, tokens: tuple[str, ...]):
+        self._matcher = difflib.SequenceMatcher(None, autojunk=False)
+        self._matcher.set_seq2(tokens)
+
+    def __call__(self, tokens: tuple[str, ...], threshold: float = 0.0) -> float:
+        """The ratio, or 0.0 as soon as a cheap upper bound shows it cannot reach ``threshold``."""
+        matcher = self._matcher
+        matcher.set_seq1(tokens)
+        if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+            return 0.0
+        return matcher.ratio()
+
+
+def token_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    return SimilarityTo(b)(a)
 
 
 def hash_tokens(tokens: tuple[str, ...], vocabulary: dict[str, int]) -> list[int]:
     """32-bit hashes of tokens, each distinct token hashed once (crc32: stable across processes)."""
-    out = []
-    for token in tokens:
-        value = vocabulary.get(token)
-        if value is None:
-            value = vocabulary[token] = zlib.crc32(token.encode())
-        out.append(value)
-    return out
+    for token in set(tokens).difference(vocabulary):
+        vocabulary[token] = zlib.crc32(token.encode())
+    return list(map(vocabulary.__getitem__, tokens))
 
 
 # Odd 64-bit multipliers: a shingle's hash is a weighted sum of its token hashes.
@@ -139,7 +157,7 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 
 
 def minhash_signatures(values: np.ndarray, lengths: np.ndarray, num_perm: int, seed: int,
-                       chunk: int = 1 << 16) -> np.ndarray:
+                       chunk: int = 1 << 14) -> np.ndarray:
     """One MinHash signature (uint32[num_perm]) per set; the sets are consecutive runs of ``values``.
 
     Same result as ``datasketch.MinHash(num_perm, seed, hashfunc=int).update_batch(set)``.
@@ -148,17 +166,17 @@ def minhash_signatures(values: np.ndarray, lengths: np.ndarray, num_perm: int, s
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     mixed = _fmix32(values.astype(np.uint32))
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    out = np.empty((len(lengths), num_perm), dtype=np.uint32)
+    out = np.empty((num_perm, len(lengths)), dtype=np.uint32)  # one permutation per row: contiguous reduces
     first = 0
     while first < len(lengths):  # chunks of whole sets, about `chunk` values each
-        last = int(np.searchsorted(starts, starts[first] + chunk, side="right"))
-        last = max(last, first + 1)
+        last = max(int(np.searchsorted(starts, starts[first] + chunk, side="right")), first + 1)
         lo = starts[first]
         hi = starts[last] if last < len(lengths) else len(values)
-        permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]
-        out[first:last] = np.minimum.reduceat(permuted, starts[first:last] - lo, axis=0)
+        permuted = a[:, None] * mixed[None, lo:hi]
+        permuted += b[:, None]
+        out[:, first:last] = np.minimum.reduceat(permuted, starts[first:last] - lo, axis=1)
         first = last
-    return out
+    return out.T
 
 
 def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import json
 import random
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +17,9 @@ from hypothesis import strategies as st
 from pipeline.config import Config, DedupConfig
 from pipeline.matching import analyse, lsh_candidate_pairs, minhash_signatures, token_similarity
 from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
+from pipeline.runner import ArtifactStore, inspect_stage, run_pipeline
 from pipeline.stages.base import StageContext
-from pipeline.stages.dedup import deduplicate, inspect_rows, run
+from pipeline.stages.dedup import deduplicate, run
 from tests.conftest import SEEDS
 
 CONFIG = DedupConfig()
@@ -91,41 +93,66 @@ def group_of(groups: list[SentenceGroup], sentence_id: str) -> SentenceGroup:
     return next(g for g in groups if sentence_id in g.sentence_ids)
 
 
-def test_the_five_seeds_are_five_distinct_documents() -> None:
-    documents, sentences = corpus(seed_texts(), SEED_DATES)
-    output = deduplicate(documents, sentences, CONFIG)
-    decisions = output.artifacts["documents"]
-    assert [d.doc_id for d in decisions] == ["000", "001", "002", "003", "004"]
-    assert all(d.duplicate_of is None for d in decisions)
-    assert output.counts["duplicates"] == 0 and output.counts["kept"] == 5
-    assert output.counts["sentences"] == len(sentences)
-    assert_partition(output.artifacts["groups"], sentences)
+def run_dedup(folder: Path, run_dir: Path) -> tuple[list[DocumentDecision], list[SentenceGroup], list[Sentence]]:
+    """The real ingest and dedup stages through the runner."""
+    result = run_pipeline([folder], run_dir, Config(), until="dedup")
+    assert [s.status for s in result.stages] == ["done", "done"]
+    store = ArtifactStore(run_dir)
+    return (store.load("dedup", "documents", DocumentDecision), store.load("dedup", "groups", SentenceGroup),
+            store.load("ingest", "sentences", Sentence))
 
 
-def test_near_copy_and_exact_copy_are_found() -> None:
-    documents, sentences = copies_corpus()
-    output = deduplicate(documents, sentences, CONFIG)
-    decisions = decisions_by_id(output.artifacts["documents"])
-    assert decisions["006"].duplicate_of == "000" and decisions["006"].method == "exact"
-    assert decisions["006"].similarity == 1.0
-    assert decisions["005"].duplicate_of == "002" and decisions["005"].method == "minhash"
-    assert CONFIG.doc_threshold <= decisions["005"].similarity < 1.0
-    assert [d.doc_id for d in decisions.values() if d.duplicate_of] == ["005", "006"]
-    assert output.counts | {"near": 1, "exact": 1, "duplicates": 2, "kept": 5} == output.counts
-    assert "005 is a near-duplicate of 002 (Jaccard" in " ".join(output.notes)
+@pytest.fixture(scope="module")
+def copies_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[DocumentDecision], list[SentenceGroup],
+                                                                  list[Sentence]]:
+    folder = tmp_path_factory.mktemp("copies")
+    for path in sorted(SEEDS.glob("*.txt")):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "005_repost.txt").write_text(near_copy(seed_texts()["002"]), encoding="utf-8")
+    (folder / "006_mirror.txt").write_bytes((SEEDS / "000_e807d1a348cd26e1.txt").read_bytes())
+    run_dir = tmp_path_factory.mktemp("copies-run")
+    return (run_dir, *run_dedup(folder, run_dir))
 
-    groups = output.artifacts["groups"]
+
+def test_the_five_seeds_are_five_distinct_documents(tmp_path: Path) -> None:
+    decisions, groups, sentences = run_dedup(SEEDS, tmp_path)
+    assert len(decisions) == 5
+    assert all(d.duplicate_of is None and d.method is None for d in decisions)
+    assert_partition(groups, sentences)
+
+
+def test_near_copy_and_exact_copy_are_found(copies_run) -> None:
+    run_dir, decisions, groups, sentences = copies_run
+    by_id = {d.doc_id[:3]: d for d in decisions}
+    assert by_id["006"].duplicate_of.startswith("000_") and by_id["006"].method == "exact"
+    assert by_id["006"].similarity == 1.0
+    assert by_id["005"].duplicate_of.startswith("002_") and by_id["005"].method == "minhash"
+    assert CONFIG.doc_threshold <= by_id["005"].similarity < 1.0
+    assert sorted(k for k, d in by_id.items() if d.duplicate_of) == ["005", "006"]
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["stages"]["dedup"]
+    expected = {"documents": 7, "kept": 5, "duplicates": 2, "exact": 1, "near": 1}
+    assert manifest["counts"] | expected == manifest["counts"]
+    assert any(n.startswith("005_repost is a near-duplicate of 002_") and "(Jaccard 0." in n for n in manifest["notes"])
+
     assert_partition(groups, sentences)
     by_text = {" ".join(s.text.split()): s.sentence_id for s in sentences}
     unique = group_of(groups, by_text[UNIQUE])
     assert unique.sentence_ids == [by_text[UNIQUE]]  # kept, in a group of its own
     assert by_text[REWORDED] not in unique.sentence_ids
     # the copy's other sentences joined the canonical's groups, represented by the canonical
-    quoted = next(s for s in sentences if s.doc_id == "005" and "«  Nous  condamnons" in s.text)
+    quoted = next(s for s in sentences if s.doc_id.startswith("005") and "Nous  condamnons" in s.text)
     group = group_of(groups, quoted.sentence_id)
-    assert group.representative.startswith("002:") and len(group.sentence_ids) == 2
-    exact = group_of(groups, "006:3")
-    assert exact.sentence_ids == ["000:3", "006:3"] and exact.representative == "000:3"
+    assert group.representative.startswith("002_") and len(group.sentence_ids) == 2
+    mirrored = [g for g in groups if any(sid.startswith("006_") for sid in g.sentence_ids)]
+    assert mirrored and all(len(g.sentence_ids) == 2 and g.representative.startswith("000_") for g in mirrored)
+
+
+def test_inspect_lists_documents_then_groups(copies_run) -> None:
+    run_dir, decisions, groups, _ = copies_run
+    rows = inspect_stage(run_dir, "dedup")
+    assert [r["kind"] for r in rows] == ["document"] * len(decisions) + ["group"] * len(groups)
+    assert {"doc_id", "duplicate_of", "similarity"} <= set(rows[0])
+    assert {"group_id", "sentence_ids", "representative"} <= set(rows[-1])
 
 
 def test_transitive_near_duplicates_resolve_to_one_canonical_document() -> None:
@@ -150,6 +177,7 @@ LONG = ("Le porte-parole du Conseil de sécurité nationale, John Kirby, a décl
         "suivaient de près les livraisons de munitions vers la Russie depuis plusieurs semaines.")
 MERGED = [
     ("Plus de 1 000 conteneurs ont été livrés à la Russie.", "Plus de 1000 conteneurs ont été livrés à la Russie."),
+    ("Plus de 1  000 conteneurs ont été livrés.", "Plus de 1\u00a0000 conteneurs ont été livrés."),
     ("Plus de 1,000 conteneurs ont été livrés.", "Plus de 1\u202f000 conteneurs ont été livrés."),
     ("Kirby : « Nous condamnons la RPDC pour cet envoi. »", 'Kirby : "Nous condamnons la RPDC pour cet envoi."'),
     ("L’administration n’a pas précisé le transport.", "L'administration n'a pas précisé le transport."),
@@ -268,17 +296,11 @@ def test_lsh_pairs_only_similar_sets() -> None:
     assert lsh_candidate_pairs(signatures, 14, 8).tolist() == [[0, 1]]
 
 
-def test_run_reads_ingest_artifacts_and_inspect_lists_documents_first() -> None:
+def test_run_skips_skipped_documents() -> None:
     documents, sentences = copies_corpus()
     skipped = Document("bad", "bad.txt", "0", status="skipped", reason="empty")
     records = {"documents": [*documents, skipped], "sentences": sentences}
-    ctx = StageContext(config=dataclasses.replace(Config()), run_dir=SEEDS,
-                       load=lambda stage, name, cls: records[name] if stage == "ingest" else [])
+    ctx = StageContext(config=Config(), run_dir=SEEDS, load=lambda stage, name, cls: records[name])
     output = run(ctx)
-    assert "bad" not in {d.doc_id for d in output.artifacts["documents"]}
-    stored = {name: [r.to_dict() for r in rows] for name, rows in output.artifacts.items()}
-    rows = inspect_rows(lambda stage, name: stored[name], SEEDS)
-    kinds = [r["kind"] for r in rows]
-    assert kinds == ["document"] * 7 + ["group"] * (len(rows) - 7)
-    assert {"doc_id", "duplicate_of", "similarity"} <= set(rows[0])
-    assert {"group_id", "sentence_ids", "representative"} <= set(rows[-1])
+    assert [d.doc_id for d in output.artifacts["documents"]] == [d.doc_id for d in documents]
+    assert_partition(output.artifacts["groups"], sentences)
