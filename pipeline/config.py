@@ -59,7 +59,7 @@ class DedupConfig:
 
 @dataclass(frozen=True)
 class EventsConfig:
-    similarity_threshold: float = 0.3
+    similarity_threshold: float = 0.2
     date_window_days: int = 7
     min_sentences: int = 1
 

@@ -1,0 +1,429 @@
+"""Events: sentence groups clustered into real-world happenings, not topics.
+
+An event is one happening with a date or period, an actor and an action ("13 October 2023:
+the White House says North Korea delivered over 1,000 containers"). Two groups belong to the
+same event when they name the same actors, use the same words (in the English translation
+and in the French source), give the same quantities, and sit next to each other in a report;
+they never do when the times they mention cannot be the same (5 October against 13 October),
+or when one reports something dated after the other's report was published.
+
+Clustering is average-linkage agglomerative on that similarity, with the time constraint
+holding between every pair of members, and stops at ``events.similarity_threshold``. A group
+that ends up alone and mentions no time at all (a reminder, a warning that runs through the
+whole period, a headline) is not an event of its own: it goes to one background section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from pipeline.config import EventsConfig
+from pipeline.dates import Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.features import actors, content_words, normalise_rows, quantities, set_vectors, tfidf
+from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
+from pipeline.stages.base import StageContext, StageOutput
+
+VERSION = "1"
+
+# Weights of the evidence that two groups report the same happening (they sum to 1).
+_WEIGHT_ENGLISH_WORDS = 0.25
+_WEIGHT_SOURCE_WORDS = 0.25
+_WEIGHT_ACTORS = 0.35
+_WEIGHT_QUANTITIES = 0.15
+# Reports tell one happening in consecutive sentences: neighbours (one or two sentences
+# apart, at the same time) get this much more, and a sentence that opens by pointing back
+# ("He added", "Cette révélation", "Moreover") more again to the one before it.
+_NEIGHBOUR_BONUS = {1: 0.3, 2: 0.1}
+_CONTINUATION_BONUS = 0.2
+# An actor named in more than this share of the groups (North Korea, Russia) is no evidence
+# that two groups report one happening; a rarer actor, a quantity or a day is.
+_ANCHOR_MAX_SHARE = 0.2
+_BACKGROUND_TITLE = "Background"
+# A quotation opening a sentence names its speaker only at the end: a poor title.
+_QUOTE_OPENING = re.compile(r"^\s*[\"“”«»]")
+# "..., the Reuters news agency reported": who reported it is no part of a title.
+_REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|says|reports)$")
+_TITLE_CHARACTERS = 90
+# Sentences that open with these lean on the sentence before them (and make poor titles).
+_ANAPHORIC_OPENING = {
+    "en": re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|moreover|consequently|however|meanwhile|also|so|"
+                     r"but)\b", re.IGNORECASE),
+    "fr": re.compile(r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
+                     r"cependant|toutefois|mais)\b", re.IGNORECASE),
+}
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """One sentence group, as the clustering sees it."""
+
+    group: SentenceGroup
+    sources: tuple[str, ...]  # every member sentence, in the source language
+    translation: str
+    positions: tuple[tuple[str, int], ...]  # (doc_id, index of the sentence in its document)
+    mentions: tuple[TimeMention, ...]  # time expressions in the source and the translation
+    published_by: date | None  # the latest publication day of its documents, when all are dated
+
+    @property
+    def periods(self) -> list[Period]:
+        return [m.period for m in self.mentions if m.period is not None]
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return sorted({doc_id for doc_id, _ in self.positions})
+
+
+def document_bases(documents: list[Document]) -> tuple[dict[str, Period], dict[str, Period]]:
+    """Per document: the period its time expressions resolve against, and its given date.
+
+    An undated document resolves against the latest full date it mentions; only a given date
+    bounds what the document can report.
+    """
+    bases: dict[str, Period] = {}
+    given: dict[str, Period] = {}
+    for document in documents:
+        period = parse_period(document.date)
+        if period is not None:
+            given[document.doc_id] = period
+        else:
+            period = infer_document_period(document.text, document.lang or "fr")
+        if period is not None:
+            bases[document.doc_id] = period
+    return bases, given
+
+
+def describe_groups(
+    groups: list[SentenceGroup],
+    translations: list[Translation],
+    sentences: list[Sentence],
+    documents: list[Document],
+) -> list[GroupFacts]:
+    by_group = {t.group_id: t for t in translations}
+    by_sentence = {s.sentence_id: s for s in sentences}
+    index: dict[str, int] = {}
+    for doc_id in {s.doc_id for s in sentences}:
+        in_doc = sorted((s for s in sentences if s.doc_id == doc_id), key=lambda s: (s.start, s.end))
+        index.update({s.sentence_id: n for n, s in enumerate(in_doc)})
+    bases, given = document_bases(documents)
+    facts = []
+    for group in groups:
+        members = [by_sentence[i] for i in group.sentence_ids if i in by_sentence]
+        translation = by_group.get(group.group_id)
+        english = translation.translation if translation and translation.origin != "untranslated" else ""
+        mentions: list[TimeMention] = []
+        for member in members:
+            mentions += resolve_times(member.text, member.lang or group.lang or "fr", bases.get(member.doc_id))
+        representative = by_sentence.get(group.representative)
+        if english:
+            base = bases.get(representative.doc_id) if representative else None
+            mentions += resolve_times(english, "en", base)
+        doc_ids = {m.doc_id for m in members}
+        published = [given[d].end for d in doc_ids if d in given]
+        facts.append(GroupFacts(
+            group=group,
+            sources=tuple(m.text for m in members) or (group.text,),
+            translation=english,
+            positions=tuple(sorted((m.doc_id, index[m.sentence_id]) for m in members)),
+            mentions=tuple(mentions),
+            published_by=max(published) if published and len(published) == len(doc_ids) else None,
+        ))
+    return facts
+
+
+def _could_be_same_time(a: GroupFacts, b: GroupFacts, window: timedelta) -> bool:
+    """False when the two groups' times rule out one happening."""
+    a_periods, b_periods = a.periods, b.periods
+    if a_periods and b_periods:
+        return any(p.gap_days(q) <= window.days for p in a_periods for q in b_periods)
+    # a report cannot tell what happened after it was published
+    if a_periods and b.published_by is not None:
+        return min(p.start for p in a_periods) <= b.published_by + window
+    if b_periods and a.published_by is not None:
+        return min(p.start for p in b_periods) <= a.published_by + window
+    return True
+
+
+def compatibility(facts: list[GroupFacts], window_days: int) -> np.ndarray:
+    window = timedelta(days=window_days)
+    size = len(facts)
+    allowed = np.ones((size, size), dtype=bool)
+    for i in range(size):
+        for j in range(i + 1, size):
+            allowed[i, j] = allowed[j, i] = _could_be_same_time(facts[i], facts[j], window)
+    return allowed
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Per group: feature rows in each space (L2-normalised) with their weights; per pair,
+    the bonus for standing together in a report; per group, its anchors (rare actors,
+    quantities, days), of which two clusters must share one unless they are neighbours."""
+
+    spaces: tuple[tuple[float, np.ndarray], ...]
+    pair_bonus: np.ndarray
+    anchors: tuple[frozenset[str], ...]
+
+
+def gather_evidence(facts: list[GroupFacts]) -> Evidence:
+    english = tfidf([content_words(f.translation, "en") for f in facts])
+    source = tfidf([[w for s in f.sources for w in content_words(s, f.group.lang or "fr")] for f in facts])
+    named = [actors(f.translation, f.sources) for f in facts]
+    numbers = [quantities(f.translation, "en").union(*(quantities(s, f.group.lang or "fr") for s in f.sources))
+               for f in facts]
+    spaces = ((_WEIGHT_ENGLISH_WORDS, english), (_WEIGHT_SOURCE_WORDS, source), (_WEIGHT_ACTORS, set_vectors(named)),
+              (_WEIGHT_QUANTITIES, set_vectors(numbers)))
+    naming = Counter(actor for group_actors in named for actor in group_actors)
+    common = {actor for actor, count in naming.items() if count > _ANCHOR_MAX_SHARE * len(facts)}
+    anchors = tuple(
+        frozenset(group_actors - common) | {f"#{n}" for n in group_numbers}
+        | {f"@{p.start.isoformat()}" for p in f.periods if p.days == 1}
+        for f, group_actors, group_numbers in zip(facts, named, numbers, strict=True)
+    )
+    size = len(facts)
+    bonus = np.zeros((size, size))
+    for i, a in enumerate(facts):
+        for j in range(i + 1, size):
+            bonus[i, j] = bonus[j, i] = _neighbour_bonus(a, facts[j])
+    return Evidence(spaces, bonus, anchors)
+
+
+def _opens_anaphorically(facts: GroupFacts) -> bool:
+    texts = [("en", facts.translation)] + [(facts.group.lang or "fr", s) for s in facts.sources]
+    return any(lang in _ANAPHORIC_OPENING and _ANAPHORIC_OPENING[lang].match(text) for lang, text in texts)
+
+
+def _neighbour_bonus(a: GroupFacts, b: GroupFacts) -> float:
+    """Neighbours in one report, unless the times they give differ."""
+    pairs = [(j - i) for doc_a, i in a.positions for doc_b, j in b.positions if doc_a == doc_b]
+    if not pairs or not _same_time(a, b):
+        return 0.0
+    step = min(pairs, key=abs)
+    bonus = _NEIGHBOUR_BONUS.get(abs(step), 0.0)
+    later = b if step > 0 else a
+    if abs(step) == 1 and _opens_anaphorically(later):
+        bonus += _CONTINUATION_BONUS
+    return bonus
+
+
+def _same_time(a: GroupFacts, b: GroupFacts) -> bool:
+    """No times to compare, or two that overlap over at least half of the shorter one:
+    "last month" after "yesterday" moves the story to another time."""
+    if not a.periods or not b.periods:
+        return True
+    for p in a.periods:
+        for q in b.periods:
+            overlap = (min(p.end, q.end) - max(p.start, q.start)).days + 1
+            if overlap > 0 and 2 * overlap >= min(p.days, q.days):
+                return True
+    return False
+
+
+def _centroid_similarity(sums: list[np.ndarray], row: int, weights: list[float]) -> np.ndarray:
+    """Weighted cosine between cluster ``row``'s centroid and every cluster's centroid."""
+    total = np.zeros(len(sums[0]))
+    for weight, summed in zip(weights, sums, strict=True):
+        centroids = normalise_rows(summed)
+        total += weight * (centroids @ centroids[row])
+    return total
+
+
+def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray,
+            threshold: float) -> tuple[list[list[int]], np.ndarray]:
+    """Agglomerative clustering on centroids, plus the mean bonus between members.
+
+    Centroids, unlike pair averages, let a cluster's shared vocabulary build up as it grows.
+    A merge needs every member pair allowed by time, a shared anchor or two neighbours, and,
+    between clusters with no report in common, times on both sides: two reports are only
+    taken to tell one happening when both say when. Returns the clusters and the
+    group-to-group similarities. Deterministic: equal scores merge lowest indices first.
+    """
+    weights = [weight for weight, _ in evidence.spaces]
+    sums = [matrix.copy() for _, matrix in evidence.spaces]
+    pairwise = sum(weight * (matrix @ matrix.T) for weight, matrix in evidence.spaces) + evidence.pair_bonus
+    size = len(pairwise)
+    linkage = pairwise.copy()
+    bonus_sum = evidence.pair_bonus.copy()
+    can_merge = allowed.copy()
+    np.fill_diagonal(can_merge, False)
+    neighbours = evidence.pair_bonus > 0
+    anchors = list(evidence.anchors)
+    documents = [set(f.doc_ids) for f in facts]
+    dated = [bool(f.periods) for f in facts]
+    members: dict[int, list[int]] = {i: [i] for i in range(size)}
+
+    def acceptable(i: int, j: int) -> bool:
+        if not documents[i] & documents[j] and not (dated[i] and dated[j]):
+            return False
+        return bool(anchors[i] & anchors[j]) or bool(neighbours[i, j])
+
+    while True:
+        candidates = np.where(can_merge, linkage, -np.inf)
+        pair = None
+        for flat in np.argsort(-candidates, axis=None, kind="stable"):
+            i, j = divmod(int(flat), size)
+            if candidates[i, j] < threshold:
+                break
+            if acceptable(i, j):
+                pair = (min(i, j), max(i, j))
+                break
+        if pair is None:
+            break
+        i, j = pair
+        for summed in sums:
+            summed[i] += summed[j]
+            summed[j] = 0.0
+        bonus_sum[i, :] += bonus_sum[j, :]
+        bonus_sum[:, i] = bonus_sum[i, :]
+        can_merge[i, :] &= can_merge[j, :]
+        can_merge[:, i] = can_merge[i, :]
+        can_merge[j, :] = can_merge[:, j] = False
+        can_merge[i, i] = False
+        neighbours[i, :] |= neighbours[j, :]
+        neighbours[:, i] = neighbours[i, :]
+        anchors[i] |= anchors[j]
+        documents[i] |= documents[j]
+        dated[i] = dated[i] or dated[j]
+        members[i] += members.pop(j)
+        sizes = np.array([len(members.get(k, ())) or 1 for k in range(size)])
+        linkage[i, :] = _centroid_similarity(sums, i, weights) + bonus_sum[i, :] / (len(members[i]) * sizes)
+        linkage[:, i] = linkage[i, :]
+    return [sorted(m) for m in members.values()], pairwise
+
+
+def is_background(cluster_facts: list[GroupFacts], min_sentences: int) -> bool:
+    """A lone group that mentions no time, or a cluster too small to report, has no event of its own."""
+    sentence_count = sum(len(f.group.sentence_ids) for f in cluster_facts)
+    undated_alone = len(cluster_facts) == 1 and not cluster_facts[0].mentions
+    return undated_alone or sentence_count < min_sentences
+
+
+def best_date(cluster_facts: list[GroupFacts], centrality: list[float]) -> Period | None:
+    """The most precise period its members give; among equally precise ones, the most
+    supported by the cluster's other mentions, then the one in the most central group."""
+    candidates = [(p, c) for f, c in zip(cluster_facts, centrality, strict=True) for p in f.periods]
+    if not candidates:
+        return None
+
+    def support(period: Period) -> int:
+        return sum(1 for other, _ in candidates if other.gap_days(period) == 0)
+
+    return min(candidates, key=lambda pc: (pc[0].days, -support(pc[0]), -pc[1], pc[0].start))[0]
+
+
+def make_title(translation: str, mentions: tuple[TimeMention, ...], limit: int = _TITLE_CHARACTERS) -> str:
+    """A short English title from one translated sentence: time phrases (the date is shown
+    beside it), quote marks and a closing "..., X reported" removed, cut at a word boundary."""
+    text = translation
+    for mention in sorted({m.text for m in mentions}, key=len, reverse=True):
+        text = re.sub(rf"\s*\b(?:on|in|at|since|by|from|until|over)?\s*{re.escape(mention)}\b", " ", text,
+                      flags=re.IGNORECASE)
+    text = re.sub(r"[\"“”«»]", "", text)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s+", " ", text))
+    text = re.sub(r",(?:\s*,)+", ",", text)
+    text = re.sub(r"\b(that|until),", r"\1", text).strip(" ,;:.")
+    text = _REPORTED_BY.sub("", text)
+    if len(text) > limit:
+        cut = text[: limit + 1]
+        clause = max(cut.rfind(", "), cut.rfind("; "), cut.rfind(": "))
+        text = cut[:clause] if clause > limit // 2 else cut[: cut.rfind(" ")]
+        text = text.rstrip(" ,;:")
+    return text[:1].upper() + text[1:] if text else "Untitled event"
+
+
+def _title_choice(cluster_facts: list[GroupFacts], centrality: list[float]) -> GroupFacts:
+    def rank(pair: tuple[GroupFacts, float]) -> tuple[bool, bool, float, str]:
+        facts, central = pair
+        leans_on_context = bool(_ANAPHORIC_OPENING["en"].match(facts.translation) or _QUOTE_OPENING.match(
+            facts.translation))
+        return (not facts.translation, leans_on_context, -central, facts.group.group_id)
+
+    return min(zip(cluster_facts, centrality, strict=True), key=rank)[0]
+
+
+def event_id(group_ids: list[str]) -> str:
+    """Stable across reruns: the same member groups give the same id."""
+    return "e" + hashlib.sha256("\n".join(sorted(group_ids)).encode()).hexdigest()[:16]
+
+
+def build_event(cluster_facts: list[GroupFacts], score: np.ndarray, indices: list[int]) -> Event:
+    block = score[np.ix_(indices, indices)]
+    centrality = [float(row.sum() - row[k]) for k, row in enumerate(block)]
+    chosen = _title_choice(cluster_facts, centrality)
+    period = best_date(cluster_facts, centrality)
+    group_ids = sorted(f.group.group_id for f in cluster_facts)
+    return Event(
+        event_id=event_id(group_ids),
+        title=make_title(chosen.translation, chosen.mentions),
+        date=period.label if period else None,
+        group_ids=group_ids,
+        sentence_ids=sorted(s for f in cluster_facts for s in f.group.sentence_ids),
+        doc_ids=sorted({d for f in cluster_facts for d in f.doc_ids}),
+    )
+
+
+def background_event(cluster_facts: list[GroupFacts]) -> Event:
+    return Event(
+        event_id="background",
+        title=_BACKGROUND_TITLE,
+        date=None,
+        group_ids=sorted(f.group.group_id for f in cluster_facts),
+        sentence_ids=sorted(s for f in cluster_facts for s in f.group.sentence_ids),
+        doc_ids=sorted({d for f in cluster_facts for d in f.doc_ids}),
+        background=True,
+    )
+
+
+def cluster_events(facts: list[GroupFacts], config: EventsConfig) -> list[Event]:
+    """Events in chronological order (undated ones after dated ones), the background last."""
+    if not facts:
+        return []
+    clusters, score = cluster(gather_evidence(facts), facts, compatibility(facts, config.date_window_days),
+                              config.similarity_threshold)
+    events: list[Event] = []
+    background: list[GroupFacts] = []
+    for indices in clusters:
+        members = [facts[i] for i in indices]
+        if is_background(members, config.min_sentences):
+            background.extend(members)
+        else:
+            events.append(build_event(members, score, indices))
+    events.sort(key=_chronological)
+    if background:
+        events.append(background_event(background))
+    return events
+
+
+def _chronological(event: Event) -> tuple[bool, date, str, str]:
+    period = parse_period(event.date)
+    return (period is None, period.start if period else date.max, event.title, event.event_id)
+
+
+def run(ctx: StageContext) -> StageOutput:
+    documents = ctx.records("ingest", "documents", Document)
+    sentences = ctx.records("ingest", "sentences", Sentence)
+    groups = ctx.records("dedup", "groups", SentenceGroup)
+    translations = ctx.records("translate", "translations", Translation)
+    with ctx.progress("Clustering events", len(groups)) as bar:
+        facts = describe_groups(groups, translations, sentences, documents)
+        events = cluster_events(facts, ctx.config.events)
+        bar.advance(len(groups))
+    notes = []
+    untranslated = sum(1 for f in facts if not f.translation)
+    if untranslated:
+        notes.append(f"{untranslated} sentence groups have no English translation; clustered on the source text")
+    background = [e for e in events if e.background]
+    return StageOutput(
+        artifacts={"events": list(events)},
+        counts={
+            "events": len(events) - len(background),
+            "background_sentences": sum(len(e.sentence_ids) for e in background),
+            "sentences_clustered": sum(len(e.sentence_ids) for e in events if not e.background),
+        },
+        notes=notes,
+    )

@@ -1,0 +1,181 @@
+"""Events: the seed reports clustered into happenings, scored against hand-made gold labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import Config
+from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
+from pipeline.runner import ArtifactStore
+from pipeline.stages.events import cluster_events, describe_groups, event_id, make_title
+from tests.conftest import FIXTURES
+
+GOLD = FIXTURES / "seed_events.yaml"
+
+
+def bcubed(gold: dict[str, str], predicted: dict[str, str]) -> tuple[float, float, float]:
+    """BCubed precision, recall and F1 over the items both labellings cover."""
+    items = sorted(set(gold) & set(predicted))
+    precision = recall = 0.0
+    for item in items:
+        same_cluster = [other for other in items if predicted[other] == predicted[item]]
+        same_label = [other for other in items if gold[other] == gold[item]]
+        both = sum(1 for other in same_cluster if gold[other] == gold[item])
+        precision += both / len(same_cluster)
+        recall += both / len(same_label)
+    precision, recall = precision / len(items), recall / len(items)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "expected"),
+    [
+        ({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "x", "c": "y"}, (1.0, 1.0, 1.0)),
+        ({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "x", "c": "x"}, (5 / 9, 1.0, 5 / 7)),
+        ({"a": "1", "b": "1"}, {"a": "x", "b": "y"}, (1.0, 0.5, 2 / 3)),
+    ],
+)
+def test_bcubed_matches_hand_computed_values(
+    gold: dict[str, str], predicted: dict[str, str], expected: tuple[float, float, float]
+) -> None:
+    assert bcubed(gold, predicted) == pytest.approx(expected)
+
+
+def gold_labels(sentences: list[Sentence]) -> dict[str, str]:
+    """sentence_id -> gold event; each background sentence is its own singleton."""
+    gold = yaml.safe_load(GOLD.read_text(encoding="utf-8"))
+    phrases = [(name, phrase) for name, listed in gold["events"].items() for phrase in listed]
+    phrases += [(None, phrase) for phrase in gold["background"]]
+    labels: dict[str, str] = {}
+    for name, phrase in phrases:
+        matches = [s for s in sentences if phrase in s.text]
+        assert len(matches) == 1, f"gold phrase {phrase!r} matches {len(matches)} sentences"
+        sentence_id = matches[0].sentence_id
+        labels[sentence_id] = name or f"background:{sentence_id}"
+    return labels
+
+
+def predicted_labels(events: list[Event]) -> dict[str, str]:
+    return {sentence_id: f"background:{sentence_id}" if event.background else event.event_id
+            for event in events for sentence_id in event.sentence_ids}
+
+
+@pytest.fixture(scope="module")
+def seed_store(seed_run) -> ArtifactStore:
+    return ArtifactStore(Path(seed_run.run_dir))
+
+
+@pytest.fixture(scope="module")
+def seed_events(seed_store: ArtifactStore) -> list[Event]:
+    return seed_store.load("events", "events", Event)
+
+
+@pytest.fixture(scope="module")
+def seed_sentences(seed_store: ArtifactStore) -> list[Sentence]:
+    return seed_store.load("ingest", "sentences", Sentence)
+
+
+def test_clustering_agrees_with_the_gold_events(seed_events: list[Event], seed_sentences: list[Sentence]) -> None:
+    gold = gold_labels(seed_sentences)
+    precision, recall, f1 = bcubed(gold, predicted_labels(seed_events))
+    print(f"\nBCubed on the seeds: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
+    assert len(gold) >= 0.95 * len(seed_sentences), "the gold labels no longer cover the seed sentences"
+    assert f1 >= 0.8
+
+
+def test_events_are_happenings_not_documents(seed_events: list[Event]) -> None:
+    events = [e for e in seed_events if not e.background]
+    assert len(events) >= 4
+    assert any(len(e.doc_ids) >= 2 for e in events)
+    assert len(events) > len({d for e in events for d in e.doc_ids})
+
+
+def test_named_events_are_found_with_their_dates(seed_events: list[Event], seed_sentences: list[Sentence]) -> None:
+    by_text = {s.sentence_id: s.text for s in seed_sentences}
+
+    def event_with(phrase: str) -> Event:
+        return next(e for e in seed_events if any(phrase in by_text[s] for s in e.sentence_ids))
+
+    summit = event_with("Le 13 septembre, le dictateur nord-coréen Kim Jong Un")
+    assert summit.date == "2023-09-13" and len(summit.doc_ids) >= 3
+    containers = event_with("La Maison-Blanche a annoncé vendredi")
+    assert containers.date == "2023-10-13"
+    assert event_with("En octobre, la Maison Blanche a révélé") is containers
+    csis = event_with("prises par satellite le 5 octobre")
+    assert csis.date == "2023-10-05" and csis is not containers
+    blinken = event_with("lors d’une conférence de presse à Séoul le 9 novembre")
+    assert blinken.date in {"2023-11-09", "2023-11-08"}
+    shells_2022 = event_with("expédie secrètement")
+    assert shells_2022 is not containers and not shells_2022.background
+
+
+def test_background_sentences_are_not_forced_into_events(
+    seed_events: list[Event], seed_sentences: list[Sentence]
+) -> None:
+    by_text = {s.sentence_id: s.text for s in seed_sentences}
+    background = [e for e in seed_events if e.background]
+    assert len(background) == 1 and background[0] is seed_events[-1]
+    assert background[0].title == "Background"
+    in_background = {by_text[s] for s in background[0].sentence_ids}
+    assert any("Mais quel sera l'impact sur le conflit" in text for text in in_background)
+
+
+def test_every_grouped_sentence_is_in_exactly_one_event(seed_events: list[Event], seed_store: ArtifactStore) -> None:
+    groups = seed_store.load("dedup", "groups", SentenceGroup)
+    placed = [g for e in seed_events for g in e.group_ids]
+    assert sorted(placed) == sorted(g.group_id for g in groups)
+    assert all(e.sentence_ids == sorted(e.sentence_ids) and e.doc_ids == sorted(e.doc_ids) for e in seed_events)
+
+
+def test_events_are_in_chronological_order(seed_events: list[Event]) -> None:
+    dated = [e.date for e in seed_events if e.date and not e.background]
+    starts = [d[:7] for d in dated]
+    assert starts == sorted(starts)
+
+
+def test_event_ids_are_identical_across_runs(seed_events: list[Event], seed_store: ArtifactStore) -> None:
+    rerun = cluster_events(
+        describe_groups(
+            seed_store.load("dedup", "groups", SentenceGroup),
+            seed_store.load("translate", "translations", Translation),
+            seed_store.load("ingest", "sentences", Sentence),
+            seed_store.load("ingest", "documents", Document),
+        ),
+        Config().events,
+    )
+    assert [e.to_dict() for e in rerun] == [e.to_dict() for e in seed_events]
+    assert event_id(["b", "a"]) == event_id(["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("translation", "mention", "title"),
+    [
+        ("The White House announced on Friday that North Korea had delivered military equipment to Russia.",
+         "Friday", "The White House announced that North Korea had delivered military equipment to Russia"),
+        ("Blinken gave the warning at a press conference in Seoul on November 9, the Reuters news agency reported.",
+         "November 9", "Blinken gave the warning at a press conference in Seoul"),
+        ("In October, the White House revealed that North Korea had transported about 1,000 containers.",
+         "October", "The White House revealed that North Korea had transported about 1,000 containers"),
+    ],
+)
+def test_titles_leave_out_the_date_and_end_on_a_whole_word(translation: str, mention: str, title: str) -> None:
+    from pipeline.dates import parse_period, resolve_times
+
+    mentions = tuple(m for m in resolve_times(translation, "en", parse_period("2023-10")) if mention in m.text)
+    made = make_title(translation, mentions)
+    assert made == title
+    assert len(made) <= 90 and not made.endswith("…")
+
+
+def test_an_undated_report_without_translations_still_clusters() -> None:
+    document = Document(doc_id="d", path="d.txt", sha256="0", text="Kirby a parlé mercredi. Il a ajouté un mot.",
+                        date=None, lang="fr")
+    sentences = [Sentence("d:0", "d", 0, 23, "Kirby a parlé mercredi.", "fr"),
+                 Sentence("d:1", "d", 24, 43, "Il a ajouté un mot.", "fr")]
+    groups = [SentenceGroup(f"g{n}", s.sentence_id, [s.sentence_id], s.text, "fr") for n, s in enumerate(sentences)]
+    events = cluster_events(describe_groups(groups, [], sentences, [document]), Config().events)
+    assert sorted(s for e in events for s in e.sentence_ids) == ["d:0", "d:1"]
+    assert all(e.date is None for e in events)
