@@ -116,10 +116,6 @@ class SimilarityTo:
         return matcher.ratio()
 
 
-def token_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    return SimilarityTo(b)(a)
-
-
 def hash_tokens(tokens: tuple[str, ...], vocabulary: dict[str, int]) -> list[int]:
     """32-bit hashes of tokens, each distinct token hashed once (crc32: stable across processes)."""
     for token in set(tokens).difference(vocabulary):

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import Config, DedupConfig
-from pipeline.matching import analyse, lsh_candidate_pairs, minhash_signatures, token_similarity
+from pipeline.matching import SimilarityTo, analyse, lsh_candidate_pairs, minhash_signatures
 from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
 from pipeline.runner import ArtifactStore, inspect_stage, run_pipeline
 from pipeline.stages.base import StageContext
@@ -220,7 +220,7 @@ def test_near_identical_sentences_are_merged(first: str, second: str) -> None:
 @pytest.mark.parametrize(("why", "first", "second"), NOT_MERGED)
 def test_a_veto_keeps_similar_sentences_apart(why: str, first: str, second: str) -> None:
     # similar enough to merge: only the veto keeps them apart
-    assert token_similarity(analyse(first, "fr").tokens, analyse(second, "fr").tokens) >= CONFIG.sentence_threshold
+    assert SimilarityTo(analyse(first, "fr").tokens)(analyse(second, "fr").tokens) >= CONFIG.sentence_threshold
     assert sorted(g.sentence_ids for g in group_pair(first, second)) == [["a:0"], ["b:0"]]
 
 

@@ -252,7 +252,7 @@ def _group_sentences(docs: list[_Doc], duplicates: set[str], config: DedupConfig
                 entry = by_key[bucket] = _Key(lang, bucket[1], features, sentence.text, [])
             entry.members.append((rank, index))
     keys = sorted(by_key.values(), key=lambda k: k.sort_key)  # priority: most repeated first
-    neighbours = _sentence_candidates(keys, token_hashes)
+    neighbours = _sentence_candidates(keys, token_hashes, config.seed)
     with progress("dedup: grouping sentences", len(keys)) as bar:
         clusters = _star_clusters(keys, neighbours, config.sentence_threshold, bar)
     groups = [_make_group(docs, duplicates, [keys[m] for m in members], lowest) for members, lowest in clusters]
@@ -299,14 +299,14 @@ def _star_clusters(keys: list[_Key], neighbours: dict[int, list[int]], threshold
     return clusters
 
 
-def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes) -> dict[int, list[int]]:
+def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes, seed: int) -> dict[int, list[int]]:
     """For each key, later keys (by priority) that LSH says may be near-identical to it."""
     hashed = [i for i, k in enumerate(keys) if k.features.tokens]
     if len(hashed) < 2:
         return {}
     sets = [token_hashes(keys[i].features) for i in hashed]
     signatures = minhash_signatures(np.concatenate(sets),
-                                    np.array([len(hs) for hs in sets]), SENTENCE_BANDS * SENTENCE_ROWS, seed=1)
+                                    np.array([len(hs) for hs in sets]), SENTENCE_BANDS * SENTENCE_ROWS, seed)
     # numbers and negation must be equal for a merge, so they are part of the bucket key
     blocks = np.array([block_key(keys[i].lang, keys[i].features.digits, keys[i].features.negations)
                        for i in hashed], dtype=np.uint64)
