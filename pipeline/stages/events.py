@@ -8,9 +8,9 @@ they never do when the times they mention cannot be the same (5 October against 
 or when one reports something dated after the other's report was published.
 
 Clustering is average-linkage agglomerative on that similarity, with the time constraint
-holding between every pair of members, and stops at ``events.similarity_threshold``. A group
-that ends up alone and mentions no time at all (a reminder, a warning that runs through the
-whole period, a headline) is not an event of its own: it goes to one background section.
+holding between every pair of members, and stops at ``events.similarity_threshold``. A cluster
+in which no sentence says when (a reminder, a warning that runs through the whole period, a
+headline) is not an event of its own: it goes to one background section.
 """
 
 from __future__ import annotations
@@ -297,10 +297,10 @@ def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray,
 
 
 def is_background(cluster_facts: list[GroupFacts], min_sentences: int) -> bool:
-    """A lone group that mentions no time, or a cluster too small to report, has no event of its own."""
+    """An event has a date or period: a cluster in which no member says when, or one too
+    small to report, has no event of its own."""
     sentence_count = sum(len(f.group.sentence_ids) for f in cluster_facts)
-    undated_alone = len(cluster_facts) == 1 and not cluster_facts[0].mentions
-    return undated_alone or sentence_count < min_sentences
+    return not any(f.mentions for f in cluster_facts) or sentence_count < min_sentences
 
 
 def best_date(cluster_facts: list[GroupFacts], centrality: list[float]) -> Period | None:
