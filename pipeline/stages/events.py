@@ -234,14 +234,14 @@ def _centroid_similarity(sums: list[np.ndarray], row: int, weights: list[float])
 
 
 def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray,
-            threshold: float) -> tuple[list[list[int]], np.ndarray]:
+            threshold: float) -> list[list[int]]:
     """Agglomerative clustering on centroids, plus the mean bonus between members.
 
     Centroids, unlike pair averages, let a cluster's shared vocabulary build up as it grows.
     A merge needs every member pair allowed by time, a shared anchor or two neighbours, and,
     between clusters with no report in common, times on both sides: two reports are only
-    taken to tell one happening when both say when. Returns the clusters and the
-    group-to-group similarities. Deterministic: equal scores merge lowest indices first.
+    taken to tell one happening when both say when. Deterministic: equal scores merge
+    lowest indices first.
     """
     weights = [weight for weight, _ in evidence.spaces]
     sums = [matrix.copy() for _, matrix in evidence.spaces]
@@ -293,7 +293,7 @@ def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray,
         sizes = np.array([len(members.get(k, ())) or 1 for k in range(size)])
         linkage[i, :] = _centroid_similarity(sums, i, weights) + bonus_sum[i, :] / (len(members[i]) * sizes)
         linkage[:, i] = linkage[i, :]
-    return [sorted(m) for m in members.values()], pairwise
+    return [sorted(m) for m in members.values()]
 
 
 def is_background(cluster_facts: list[GroupFacts], min_sentences: int) -> bool:
@@ -351,9 +351,17 @@ def event_id(group_ids: list[str]) -> str:
     return "e" + hashlib.sha256("\n".join(sorted(group_ids)).encode()).hexdigest()[:16]
 
 
-def build_event(cluster_facts: list[GroupFacts], score: np.ndarray, indices: list[int]) -> Event:
-    block = score[np.ix_(indices, indices)]
-    centrality = [float(row.sum() - row[k]) for k, row in enumerate(block)]
+def local_centrality(cluster_facts: list[GroupFacts]) -> list[float]:
+    """How central each member is among its own event's members, with word weights from the
+    event alone: its title and date then cannot change when an unrelated report comes or goes."""
+    vectors = tfidf([content_words(f.translation or " ".join(f.sources), "en" if f.translation else
+                                   f.group.lang or "fr") for f in cluster_facts])
+    block = vectors @ vectors.T
+    return [float(row.sum() - row[k]) for k, row in enumerate(block)]
+
+
+def build_event(cluster_facts: list[GroupFacts]) -> Event:
+    centrality = local_centrality(cluster_facts)
     chosen = _title_choice(cluster_facts, centrality)
     period = best_date(cluster_facts, centrality)
     group_ids = sorted(f.group.group_id for f in cluster_facts)
@@ -383,8 +391,8 @@ def cluster_events(facts: list[GroupFacts], config: EventsConfig) -> list[Event]
     """Events in chronological order (undated ones after dated ones), the background last."""
     if not facts:
         return []
-    clusters, score = cluster(gather_evidence(facts), facts, compatibility(facts, config.date_window_days),
-                              config.similarity_threshold)
+    clusters = cluster(gather_evidence(facts), facts, compatibility(facts, config.date_window_days),
+                       config.similarity_threshold)
     events: list[Event] = []
     background: list[GroupFacts] = []
     for indices in clusters:
@@ -392,7 +400,7 @@ def cluster_events(facts: list[GroupFacts], config: EventsConfig) -> list[Event]
         if is_background(members, config.min_sentences):
             background.extend(members)
         else:
-            events.append(build_event(members, score, indices))
+            events.append(build_event(members))
     events.sort(key=_chronological)
     if background:
         events.append(background_event(background))
