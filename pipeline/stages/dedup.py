@@ -10,6 +10,15 @@ cited) joins one group: the same after normalisation, or near-identical (token s
 >= ``sentence_threshold``) with no veto (numbers, names, negation). Each group is one
 representative to translate. The stage is a batch function of its input records with no
 state between calls; orderings come from content only, so shuffled input gives the same output.
+
+Scale: per-document and per-sentence work (``analyse``, signatures) is a map over records;
+the only all-to-all step is the LSH bucket sort in ``pipeline.matching.lsh_candidate_pairs``
+(for documents in ``_decide_documents``, for sentences in ``_sentence_candidates``), which a
+cluster would run as a shuffle on the band keys. Sentences are never compared all-pairs:
+exact keys are dict buckets and near-identical ones come from LSH candidates. The map is not
+run through ``datasets.Dataset.map(num_proc=2)``: analysing a sentence costs about 25 µs,
+and sending the results back through Arrow cost the parent process more CPU than analysing
+them serially (measured on 160,000 sentences: 5.7 s in the parent alone vs 4.8 s serial).
 """
 
 from __future__ import annotations
