@@ -6,6 +6,7 @@ The detector is built on first use (lazily, once per language set), never at imp
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ MIN_LETTERS = 20
 MIN_WORDS = 3
 # lingua answers None when the two likeliest languages are closer than this.
 MIN_RELATIVE_DISTANCE = 0.1
+_NON_LETTERS = re.compile(r"[\W\d_]+")
 
 
 def check_languages(languages: tuple[str, ...], source: str = "") -> tuple[str, ...]:
@@ -48,29 +50,39 @@ def detector(languages: tuple[str, ...]) -> LanguageDetector:
 
 
 def is_too_short(text: str) -> bool:
-    return sum(ch.isalpha() for ch in text) < MIN_LETTERS or len(text.split()) < MIN_WORDS
+    return len(_NON_LETTERS.sub("", text)) < MIN_LETTERS or len(text.split(maxsplit=MIN_WORDS)) < MIN_WORDS
 
 
-def detect(texts: list[str], languages: tuple[str, ...]) -> list[str | None]:
-    """One ISO 639-1 code (or None when unsure) per text; each distinct text is detected once."""
+def detect(texts: list[str], languages: tuple[str, ...], threads: bool = True) -> list[str | None]:
+    """One ISO 639-1 code (or None when unsure) per text; each distinct text is detected once.
+
+    ``threads=False`` inside worker processes: they are the parallelism there, and lingua's
+    thread pool, once started, does not survive ``fork()`` (a forked child waits on it forever).
+    """
     if len(languages) == 1:
         return [languages[0]] * len(texts)
     unique = list(dict.fromkeys(texts))
-    found = detector(languages).detect_languages_in_parallel_of(unique)
+    if threads:
+        found = detector(languages).detect_languages_in_parallel_of(unique)
+    else:
+        found = [detector(languages).detect_language_of(text) for text in unique]
     codes = [lang.iso_code_639_1.name.lower() if lang else None for lang in found]
     by_text = dict(zip(unique, codes, strict=True))
     return [by_text[text] for text in texts]
 
 
-def assign_languages(sentences: list[str], languages: tuple[str, ...]) -> tuple[str | None, list[str | None]]:
+def assign_languages(
+    sentences: list[str], languages: tuple[str, ...], threads: bool = True
+) -> tuple[str | None, list[str | None]]:
     """(document language, one language per sentence).
 
     The document's language is the majority by characters of its confidently detected
     sentences; short or undecided sentences inherit it, so a mixed report keeps its English
     quotes as English while names and figures follow the text around them.
     """
-    long_enough = [i for i, text in enumerate(sentences) if not is_too_short(text)]
-    detected = dict(zip(long_enough, detect([sentences[i] for i in long_enough], languages), strict=True))
+    short = {text: is_too_short(text) for text in dict.fromkeys(sentences)}  # repeated lines checked once
+    long_enough = [i for i, text in enumerate(sentences) if not short[text]]
+    detected = dict(zip(long_enough, detect([sentences[i] for i in long_enough], languages, threads), strict=True))
     weight: Counter[str] = Counter()
     for i, lang in detected.items():
         if lang is not None:
@@ -78,5 +90,5 @@ def assign_languages(sentences: list[str], languages: tuple[str, ...]) -> tuple[
     if weight:
         document_lang: str | None = weight.most_common(1)[0][0]
     else:  # every sentence short or undecided: judge the whole text at once
-        document_lang = detect([" ".join(sentences)], languages)[0]
+        document_lang = detect([" ".join(sentences)], languages, threads)[0]
     return document_lang, [detected.get(i) or document_lang for i in range(len(sentences))]

@@ -176,7 +176,14 @@ def _token_before(text: str, position: int, floor: int) -> str:
     return text[start:position].lstrip(OPENERS)
 
 
-def _is_link(token: str) -> bool:
+def _in_link(text: str, position: int, floor: int, ceiling: int) -> bool:
+    """Whether ``position`` lies inside an URL or e-mail address (the blank-free run around it)."""
+    start, end = position, position
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    while end < ceiling and not text[end].isspace():
+        end += 1
+    token = text[start:end].lstrip(OPENERS)
     return "://" in token or token.lower().startswith("www.") or "@" in token
 
 
@@ -218,7 +225,7 @@ def _sentence_break(text: str, match: re.Match[str], block_start: int, block_end
         nxt = text[first + 1] if first + 1 < block_end else " "
         if first != following or not starter.isupper() or not (nxt.islower() or nxt in "'’ "):
             return None
-        if not token or "." in token or _is_link(token):
+        if not token or "." in token or _in_link(text, match.start(), block_start, block_end):
             return None
     elif not (starter.isupper() or starter.isdigit()):
         return None

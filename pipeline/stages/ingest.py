@@ -34,8 +34,13 @@ PARALLEL_MIN_DOCUMENTS = 1000
 _BATCH_SIZE = 64
 
 
-def analyse_document(document: Document, languages: tuple[str, ...]) -> tuple[Document, list[Sentence]]:
-    """Date header, boilerplate, sentences, title and languages of one decoded document."""
+def analyse_document(
+    document: Document, languages: tuple[str, ...], threads: bool = True
+) -> tuple[Document, list[Sentence]]:
+    """Date header, boilerplate, sentences, title and languages of one decoded document.
+
+    ``threads`` lets language detection use threads (not inside worker processes).
+    """
     text = document.text
     header_date, body_start = parse_date_header(text)
     boilerplate = find_boilerplate(text, body_start)
@@ -47,7 +52,7 @@ def analyse_document(document: Document, languages: tuple[str, ...]) -> tuple[Do
         return dataclasses.replace(document, date=date, removed=removed, status="skipped",
                                    reason="no sentences"), []
     texts = [text[span.start:span.end] for span in spans]
-    document_lang, sentence_langs = assign_languages(texts, languages)
+    document_lang, sentence_langs = assign_languages(texts, languages, threads)
     title = document.title
     if title is None and len(spans) > 1 and is_headline(text, spans[0]):
         title = texts[0]  # kept as a sentence too: a headline states the news
@@ -63,7 +68,7 @@ def analyse_document(document: Document, languages: tuple[str, ...]) -> tuple[Do
 def _analyse_batch(batch: dict[str, list[Any]], languages: tuple[str, ...]) -> dict[str, list[str]]:
     results = []
     for row in batch["document"]:
-        document, sentences = analyse_document(Document.from_dict(json.loads(row)), languages)
+        document, sentences = analyse_document(Document.from_dict(json.loads(row)), languages, threads=False)
         results.append(json.dumps({"document": document.to_dict(), "sentences": [s.to_dict() for s in sentences]}))
     return {"result": results}
 
@@ -176,11 +181,11 @@ def _counts(documents: list[Document], sentences: list[Sentence]) -> dict[str, A
 
 
 def inspect_rows(rows: Callable[[str, str], list[dict[str, Any]]], run_dir: Path) -> list[dict[str, Any]]:
-    """One row per sentence, with the document's path (and jsonl line) to find it on disk."""
+    """One row per sentence, with what ``load_original`` needs to find it on disk (path, encoding, line)."""
     documents = {d["doc_id"]: d for d in rows("ingest", "documents")}
     return [
         {"sentence_id": s["sentence_id"], "doc_id": s["doc_id"], "path": documents[s["doc_id"]]["path"],
-         "line": documents[s["doc_id"]].get("line"), "start": s["start"], "end": s["end"], "text": s["text"],
-         "lang": s["lang"]}
+         "encoding": documents[s["doc_id"]].get("encoding"), "line": documents[s["doc_id"]].get("line"),
+         "start": s["start"], "end": s["end"], "text": s["text"], "lang": s["lang"]}
         for s in rows("ingest", "sentences")
     ]
