@@ -158,7 +158,7 @@ Resolver = Callable[[re.Match[str], Period | None, dict[str, int]], Period | Non
 class _Rule:
     name: str
     pattern: str  # {month}, {day}, {year}, {weekday}, {part} are filled in per language
-    resolve: Resolver
+    resolve: Resolver | None  # None: a deadline, not when anything happened; its span is claimed and dropped
 
 
 def _month_names(months: dict[str, int], capitalised: bool = False) -> str:
@@ -224,6 +224,7 @@ def _weekday_rule(m: re.Match[str], base: Period | None, months: dict[str, int])
 
 
 _FRENCH_RULES = [
+    _Rule("deadline", r"\bd['’]ici\s+(?:(?:à|la\s+fin\s+de|fin|le)\s+)?(?:{day}\s+)?(?:{month}\s+)?{year}", None),
     _Rule("day-month-year", r"\b{day}\s+{month}\s+{year}", _absolute_day),
     _Rule("part-of-month", r"\b{part}[\s-]+{month}(?:\s+{year})?", _part_of_month),
     _Rule("day-month", r"\b{day}\s+{month}", _day),
@@ -248,6 +249,7 @@ _FRENCH_RULES = [
 ]
 
 _ENGLISH_RULES = [
+    _Rule("deadline", r"\bby\s+(?:the\s+end\s+of\s+)?(?:{month}\s+(?:{day},?\s+)?)?{year}", None),
     _Rule("day-month-year", r"\b{day}\s+(?:of\s+)?{month},?\s+{year}", _absolute_day),
     _Rule("month-day-year", r"\b{month}\s+{day},?\s+{year}", _absolute_day),
     _Rule("part-of-month", r"\b(?:the\s+)?{part}[\s-]+(?:of\s+)?{month}(?:,?\s+{year})?", _part_of_month),
@@ -296,6 +298,8 @@ def resolve_times(text: str, lang: str, base: Period | None) -> list[TimeMention
             if any(match.start() < end and start < match.end() for start, end in claimed):
                 continue
             claimed.append(match.span())
+            if rule.resolve is None:
+                continue
             mentions.append(TimeMention(match.group(0), match.start(), rule.name, rule.resolve(match, base, months)))
     return sorted(mentions, key=lambda m: m.start)
 

@@ -31,7 +31,8 @@ CASES = [
     ("John Kirby a déclaré mercredi", "fr", None, [None]),
     ("livrés ces dernières semaines", "fr", "2023-10", ["2023-09"]),
     ("plus de 1 000 conteneurs et 70 wagons", "fr", "2023-10", []),  # numbers are not dates
-    ("d’ici 2019", "fr", "2022-11", ["2019"]),
+    ("rapatrier les travailleurs d’ici 2019", "fr", "2022-11", []),  # a deadline, not when anything happened
+    ("d'ici la fin de 2024, puis en 2022", "fr", "2023-10", ["2022"]),
     ("Kirby said on October 13", "en", "2023-10", ["2023-10-13"]),
     ("the summit held last month", "en", "2023-10", ["2023-09"]),
     ("said on Wednesday that", "en", "2022-11", ["2022-11"]),
@@ -43,6 +44,7 @@ CASES = [
     ("in 2022", "en", "2023-10", ["2022"]),
     ("in March 2022", "en", "2023-10", ["2022-03"]),
     ("they may 5 times", "en", "2023-10", []),  # "may" is a verb unless a day or year goes with it
+    ("repatriate all workers by 2019", "en", "2022-11", []),  # a deadline
 ]
 
 

@@ -170,6 +170,14 @@ def test_titles_leave_out_the_date_and_end_on_a_whole_word(translation: str, men
     assert len(made) <= 90 and not made.endswith("…")
 
 
+def test_a_title_cut_inside_a_clause_says_so() -> None:
+    translation = ("The United States has warned North Korea against sending weapons to Russia and said that "
+                   "Pyongyang would pay the price")
+    made = make_title(translation, ())
+    assert made == "The United States has warned North Korea against sending weapons to Russia and said that…"
+    assert translation.startswith(made[:-1])
+
+
 def test_an_undated_report_without_translations_still_clusters() -> None:
     document = Document(doc_id="d", path="d.txt", sha256="0", text="Kirby a parlé mercredi. Il a ajouté un mot.",
                         date=None, lang="fr")

@@ -52,8 +52,8 @@ _REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|s
 _TITLE_CHARACTERS = 90
 # Sentences that open with these lean on the sentence before them (and make poor titles).
 _ANAPHORIC_OPENING = {
-    "en": re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|moreover|consequently|however|meanwhile|also|so|"
-                     r"but)\b", re.IGNORECASE),
+    "en": re.compile(r"^\W*(?:he|she|it|its|they|their|his|her|this|these|those|that|moreover|consequently|however|"
+                     r"meanwhile|also|so|but)\b", re.IGNORECASE),
     "fr": re.compile(r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
                      r"cependant|toutefois|mais)\b", re.IGNORECASE),
 }
@@ -331,8 +331,8 @@ def make_title(translation: str, mentions: tuple[TimeMention, ...], limit: int =
     if len(text) > limit:
         cut = text[: limit + 1]
         clause = max(cut.rfind(", "), cut.rfind("; "), cut.rfind(": "))
-        text = cut[:clause] if clause > limit // 2 else cut[: cut.rfind(" ")]
-        text = text.rstrip(" ,;:")
+        # a whole clause reads as a title; a cut inside one is shown as a cut
+        text = cut[:clause].rstrip(" ,;:") if clause > limit // 2 else cut[: cut.rfind(" ")].rstrip(" ,;:") + "…"
     return text[:1].upper() + text[1:] if text else "Untitled event"
 
 
