@@ -74,21 +74,34 @@ def detect(texts: list[str], languages: tuple[str, ...], threads: bool = True) -
 def assign_languages(
     sentences: list[str], languages: tuple[str, ...], threads: bool = True
 ) -> tuple[str | None, list[str | None]]:
-    """(document language, one language per sentence).
+    """(document language, one language per sentence) of one document; see ``assign_languages_many``."""
+    return assign_languages_many([sentences], languages, threads)[0]
 
-    The document's language is the majority by characters of its confidently detected
+
+def assign_languages_many(
+    documents: list[list[str]], languages: tuple[str, ...], threads: bool = True
+) -> list[tuple[str | None, list[str | None]]]:
+    """(document language, one language per sentence) for each document's sentences.
+
+    A document's language is the majority by characters of its confidently detected
     sentences; short or undecided sentences inherit it, so a mixed report keeps its English
-    quotes as English while names and figures follow the text around them.
+    quotes as English while names and figures follow the text around them. Sentences of all
+    documents go to the detector in one call: per-call overhead dominates on short documents.
     """
-    short = {text: is_too_short(text) for text in dict.fromkeys(sentences)}  # repeated lines checked once
-    long_enough = [i for i, text in enumerate(sentences) if not short[text]]
-    detected = dict(zip(long_enough, detect([sentences[i] for i in long_enough], languages, threads), strict=True))
-    weight: Counter[str] = Counter()
-    for i, lang in detected.items():
-        if lang is not None:
-            weight[lang] += len(sentences[i])
-    if weight:
-        document_lang: str | None = weight.most_common(1)[0][0]
-    else:  # every sentence short or undecided: judge the whole text at once
-        document_lang = detect([" ".join(sentences)], languages, threads)[0]
-    return document_lang, [detected.get(i) or document_lang for i in range(len(sentences))]
+    long_texts = [text for text in dict.fromkeys(t for sentences in documents for t in sentences)
+                  if not is_too_short(text)]
+    detected = dict(zip(long_texts, detect(long_texts, languages, threads), strict=True))
+    majorities: list[str | None] = []
+    for sentences in documents:
+        weight: Counter[str] = Counter()
+        for text in sentences:
+            if detected.get(text):
+                weight[detected[text]] += len(text)
+        majorities.append(weight.most_common(1)[0][0] if weight else None)
+    # documents whose sentences are all short or undecided: judge each whole text at once
+    undecided = [i for i, lang in enumerate(majorities) if lang is None and documents[i]]
+    for i, lang in zip(undecided, detect([" ".join(documents[i]) for i in undecided], languages, threads),
+                       strict=True):
+        majorities[i] = lang
+    return [(document_lang, [detected.get(text) or document_lang for text in sentences])
+            for sentences, document_lang in zip(documents, majorities, strict=True)]

@@ -166,6 +166,7 @@ _TERMINAL_RUN = re.compile(r"[.!?…]+")
 _DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]\.){2,}", re.UNICODE)  # U.S., U.S.A., p.ex., i.e.
 _LIST_MARKER = re.compile(r"(?:#{1,6}|[-*+•]|>|\d{1,3}[.)])[ \t]+")  # markdown headings, lists, quotes
 _INLINE_SPACE = " \t\u00a0\u202f\u2009"
+_LINE_ENDINGS = TERMINALS + CLOSERS + ":"
 
 
 def _token_before(text: str, position: int, floor: int) -> str:
@@ -240,31 +241,50 @@ def _sentence_break(text: str, match: re.Match[str], block_start: int, block_end
     return end
 
 
+def _paragraphs(text: str, region: Span) -> list[list[Span]]:
+    """The non-blank lines of a region (stripped), grouped into paragraphs by blank lines."""
+    paragraphs: list[list[Span]] = [[]]
+    for line in iter_lines(text, *region):
+        content = strip_span(text, *line)
+        if content.start < content.end:
+            paragraphs[-1].append(content)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [lines for lines in paragraphs if lines]
+
+
+def _is_hard_wrapped(text: str, lines: list[Span]) -> bool:
+    """Most lines of the paragraph stop mid-sentence: it was wrapped at a fixed width."""
+    if len(lines) < 3:
+        return False
+    open_ends = sum(text[line.end - 1] not in _LINE_ENDINGS for line in lines[:-1])
+    return open_ends * 2 > len(lines) - 1
+
+
 def _blocks(text: str, region: Span) -> list[Span]:
     """Pieces of a region that no sentence crosses: paragraphs, and lines that end a sentence.
 
     A blank line always ends a sentence. A single line break does too (headlines and one
     sentence per line are common in scraped text) unless the next line plainly continues
-    the sentence: it starts in lower case, or the line ends with a comma or semicolon.
+    the sentence: it starts in lower case, the line ends with a comma or semicolon, or the
+    whole paragraph is hard-wrapped. A list item or heading marker always starts a block.
     """
     blocks: list[Span] = []
-    current: Span | None = None
-    for line in iter_lines(text, *region):
-        content = strip_span(text, *line)
-        if content.start == content.end:
+    for lines in _paragraphs(text, region):
+        wrapped = _is_hard_wrapped(text, lines)
+        current: Span | None = None
+        for content in lines:
+            marker = _LIST_MARKER.match(text, *content)
+            if current is not None and marker is None and (
+                wrapped or text[content.start].islower() or text[current.end - 1] in ",;"
+            ):
+                current = Span(current.start, content.end)
+                continue
             if current is not None:
                 blocks.append(current)
-                current = None
-            continue
-        if current is not None and (text[content.start].islower() or text[current.end - 1] in ",;"):
-            current = Span(current.start, content.end)
-            continue
+            current = Span(marker.end() if marker else content.start, content.end)
         if current is not None:
             blocks.append(current)
-        marker = _LIST_MARKER.match(text, content.start, content.end)
-        current = Span(marker.end() if marker else content.start, content.end)
-    if current is not None:
-        blocks.append(current)
     return blocks
 
 

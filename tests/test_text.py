@@ -103,6 +103,12 @@ SPLIT_CASES = [
      ["Une phrase coupée\nen deux lignes.", "Puis une autre."]),
     ("wrapped after comma", "Selon la Maison-Blanche,\nPyongyang a livré des armes.",
      ["Selon la Maison-Blanche,\nPyongyang a livré des armes."]),
+    ("hard-wrapped paragraph", "La Corée du Nord a livré des armes à la\nRussie, selon la Maison-Blanche. Le "
+     "porte-parole\nJohn Kirby a confirmé ces livraisons vendredi\nà Washington.\n\nUn autre paragraphe.",
+     ["La Corée du Nord a livré des armes à la\nRussie, selon la Maison-Blanche.",
+      "Le porte-parole\nJohn Kirby a confirmé ces livraisons vendredi\nà Washington.", "Un autre paragraphe."]),
+    ("one sentence a line", "Premier titre\nUne phrase.\nUne autre phrase.\nSous-titre\nFin.",
+     ["Premier titre", "Une phrase.", "Une autre phrase.", "Sous-titre", "Fin."]),
     ("paragraphs", "Premier paragraphe sans point\n\nSecond paragraphe.", ["Premier paragraphe sans point",
                                                                          "Second paragraphe."]),
     ("crlf", "Un titre\r\nUne phrase.\r\n\r\nUne autre.\r\n", ["Un titre", "Une phrase.", "Une autre."]),

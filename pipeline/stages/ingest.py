@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.langid import assign_languages, check_languages
+from pipeline.langid import assign_languages_many, check_languages
 from pipeline.records import Document, Sentence
 from pipeline.sources import read_documents, sanitize_id
 from pipeline.stages.base import StageContext, StageOutput
@@ -31,16 +31,11 @@ from pipeline.text import (
 VERSION = "1"
 # Below this many documents a plain loop is faster than starting worker processes.
 PARALLEL_MIN_DOCUMENTS = 1000
-_BATCH_SIZE = 64
+_BATCH_SIZE = 256  # documents per language-detection call and per worker task
 
 
-def analyse_document(
-    document: Document, languages: tuple[str, ...], threads: bool = True
-) -> tuple[Document, list[Sentence]]:
-    """Date header, boilerplate, sentences, title and languages of one decoded document.
-
-    ``threads`` lets language detection use threads (not inside worker processes).
-    """
+def _segment(document: Document) -> tuple[Document, list[Span]]:
+    """Date, boilerplate, title and sentence spans of one document (skipped if it has none)."""
     text = document.text
     header_date, body_start = parse_date_header(text)
     boilerplate = find_boilerplate(text, body_start)
@@ -51,26 +46,41 @@ def analyse_document(
     if not spans:
         return dataclasses.replace(document, date=date, removed=removed, status="skipped",
                                    reason="no sentences"), []
-    texts = [text[span.start:span.end] for span in spans]
-    document_lang, sentence_langs = assign_languages(texts, languages, threads)
     title = document.title
     if title is None and len(spans) > 1 and is_headline(text, spans[0]):
-        title = texts[0]  # kept as a sentence too: a headline states the news
-    sentences = [
-        Sentence(sentence_id=f"{document.doc_id}:{n}", doc_id=document.doc_id, start=span.start, end=span.end,
-                 text=sentence_text, lang=lang)
-        for n, (span, sentence_text, lang) in enumerate(zip(spans, texts, sentence_langs, strict=True))
-    ]
-    analysed = dataclasses.replace(document, date=date, title=title, lang=document_lang, removed=removed)
-    return analysed, sentences
+        title = text[spans[0].start:spans[0].end]  # kept as a sentence too: a headline states the news
+    return dataclasses.replace(document, date=date, title=title, removed=removed), spans
 
 
-def _analyse_batch(batch: dict[str, list[Any]], languages: tuple[str, ...]) -> dict[str, list[str]]:
-    results = []
-    for row in batch["document"]:
-        document, sentences = analyse_document(Document.from_dict(json.loads(row)), languages, threads=False)
-        results.append(json.dumps({"document": document.to_dict(), "sentences": [s.to_dict() for s in sentences]}))
-    return {"result": results}
+def analyse_batch(
+    documents: list[Document], languages: tuple[str, ...], threads: bool = True
+) -> list[tuple[Document, list[Sentence]]]:
+    """Date header, boilerplate, sentences, title and languages of decoded documents.
+
+    ``threads`` lets language detection use threads (not inside worker processes).
+    """
+    segmented = [_segment(document) for document in documents]
+    texts = [[document.text[s.start:s.end] for s in spans] for document, spans in segmented]
+    detected = iter(assign_languages_many([t for t in texts if t], languages, threads))
+    results: list[tuple[Document, list[Sentence]]] = []
+    for (document, spans), sentence_texts in zip(segmented, texts, strict=True):
+        if not spans:
+            results.append((document, []))
+            continue
+        document_lang, sentence_langs = next(detected)
+        sentences = [
+            Sentence(sentence_id=f"{document.doc_id}:{n}", doc_id=document.doc_id, start=span.start, end=span.end,
+                     text=sentence_text, lang=lang)
+            for n, (span, sentence_text, lang) in enumerate(zip(spans, sentence_texts, sentence_langs, strict=True))
+        ]
+        results.append((dataclasses.replace(document, lang=document_lang), sentences))
+    return results
+
+
+def _analyse_rows(batch: dict[str, list[Any]], languages: tuple[str, ...]) -> dict[str, list[str]]:
+    documents = [Document.from_dict(json.loads(row)) for row in batch["document"]]
+    return {"result": [json.dumps({"document": document.to_dict(), "sentences": [s.to_dict() for s in sentences]})
+                       for document, sentences in analyse_batch(documents, languages, threads=False)]}
 
 
 def _analyse_in_processes(
@@ -88,7 +98,7 @@ def _analyse_in_processes(
     datasets.disable_progress_bars()  # progress belongs to the CLI layer
     try:
         table = datasets.Dataset.from_list([{"document": json.dumps(d.to_dict())} for d in documents])
-        mapped = table.map(_analyse_batch, batched=True, batch_size=_BATCH_SIZE,
+        mapped = table.map(_analyse_rows, batched=True, batch_size=_BATCH_SIZE,
                            num_proc=workers if workers > 1 else None, fn_kwargs={"languages": languages},
                            remove_columns=["document"])
         results = [json.loads(row) for row in mapped["result"]]
@@ -102,15 +112,17 @@ def analyse_documents(
     documents: list[Document], languages: tuple[str, ...], advance: Callable[[int], None] = lambda n: None,
     parallel_min: int = PARALLEL_MIN_DOCUMENTS,
 ) -> list[tuple[Document, list[Sentence]]]:
-    """``analyse_document`` over many documents: a loop, or worker processes for large inputs."""
+    """``analyse_batch`` over many documents: batches in this process, or in worker processes
+    (``datasets.Dataset.map``) from ``parallel_min`` documents on."""
     if len(documents) >= parallel_min:
         results = _analyse_in_processes(documents, languages)
         advance(len(documents))
         return results
     results = []
-    for document in documents:
-        results.append(analyse_document(document, languages))
-        advance(1)
+    for first in range(0, len(documents), _BATCH_SIZE):
+        batch = documents[first:first + _BATCH_SIZE]
+        results.extend(analyse_batch(batch, languages))
+        advance(len(batch))
     return results
 
 
