@@ -17,7 +17,7 @@ from pipeline.langid import assign_languages, check_languages
 from pipeline.records import Document, Sentence
 from pipeline.runner import ArtifactStore, run_pipeline
 from pipeline.sources import load_original
-from pipeline.stages.ingest import analyse_documents, read_inputs
+from pipeline.stages.ingest import _BATCH_SIZE, analyse_batch, analyse_documents, read_inputs
 from tests.conftest import SEEDS
 
 SEED_IDS = [p.stem for p in sorted(SEEDS.glob("*.txt"))]
@@ -310,6 +310,22 @@ def test_english_and_mixed_documents(awkward: Ingested) -> None:
     assert [s.lang for s in awkward.of("mixed")] == ["fr", "en", "fr", "fr"]  # "Kirby a dit." inherits
 
 
+@pytest.mark.parametrize(
+    ("text", "given", "expected"),
+    [
+        (" date 2023-11 Le texte.", None, "2023-11"),
+        (" date 2023-11 Le texte.", "2023-10-13", "2023-10-13"),  # the jsonl field wins when valid
+        (" date 2023-11 Le texte.", "hier", "2023-11"),
+        ("Le texte.", "2023-10-13T08:00:00Z", "2023-10-13"),
+        ("Le texte.", "13/10/2023", None),
+    ],
+)
+def test_document_date(text: str, given: str | None, expected: str | None) -> None:
+    [(document, sentences)] = analyse_batch([Document("d", "d.jsonl", "", text=text, date=given)], ("fr",))
+    assert document.date == expected
+    assert [s.text for s in sentences] == ["Le texte."]
+
+
 # --- languages -------------------------------------------------------------------------------
 
 
@@ -337,9 +353,15 @@ def test_unknown_language_codes_are_config_errors(languages: tuple[str, ...]) ->
 
 
 def test_worker_processes_give_the_same_result_as_the_loop() -> None:
-    documents = read_inputs(sorted(SEEDS.glob("*.txt")), 50)
+    seeds = read_inputs(sorted(SEEDS.glob("*.txt")), 50)
+    # one document per seed paragraph, enough for several worker tasks
+    paragraphs = [p for d in seeds for p in d.text.split("\n") if p.strip()] + [ENGLISH, MIXED]
+    documents = seeds + [Document(f"p{i}", "p.jsonl", "", text=paragraphs[i % len(paragraphs)], line=i + 1)
+                         for i in range(2 * _BATCH_SIZE + 1)]
     languages = IngestConfig().languages
-    assert analyse_documents(documents, languages, parallel_min=1) == analyse_documents(documents, languages)
+    in_a_loop = analyse_documents(documents, languages)
+    assert analyse_documents(documents, languages, parallel_min=1) == in_a_loop
+    assert {d.lang for d, _ in in_a_loop if not d.skipped} == {"fr", "en"}
 
 
 # --- the CLI ---------------------------------------------------------------------------------

@@ -94,6 +94,28 @@ def test_read_bytes_permission_denied(tmp_path: Path) -> None:
         path.chmod(0o644)
 
 
+def test_permission_error_becomes_a_skip_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs as root too, where chmod 000 does not stop reading."""
+    path = tmp_path / "locked.txt"
+    path.write_text("Une phrase.", encoding="utf-8")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    [document] = read_documents(path, "locked", 50)
+    assert (document.doc_id, document.status, document.reason) == ("locked", "skipped", "unreadable: Permission denied")
+
+
+def test_jsonl_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + '{"text": "Première ligne."}\r\n{"text": "Deuxième."}\r\n'.encode())
+    documents = read_documents(path, "feed", 50)
+    assert [(d.doc_id, d.text, d.encoding) for d in documents] == [
+        ("feed-1", "Première ligne.", "utf-8-sig"), ("feed-2", "Deuxième.", "utf-8-sig")]
+    assert [load_original(path, d.encoding, d.line) for d in documents] == ["Première ligne.", "Deuxième."]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "cp1252"])
 def test_load_original_returns_what_ingest_decoded(tmp_path: Path, encoding: str) -> None:
     text = "Premier paragraphe, « cité ».\r\n\r\nDeuxième : l'été à 5 €.\r\n"

@@ -93,7 +93,8 @@ def _analyse_in_processes(
     """
     import datasets
 
-    workers = min(os.cpu_count() or 1, 8)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = min(cores, 8, -(-len(documents) // _BATCH_SIZE))
     bars_were_off = datasets.are_progress_bars_disabled()
     datasets.disable_progress_bars()  # progress belongs to the CLI layer
     try:
