@@ -183,7 +183,15 @@ def _matches(mention: NumberMention, target: list[NumberMention]) -> bool:
     return False
 
 
+# Words that faithfully render a source number without being number words themselves
+# ("les deux camps": "both sides"). They satisfy a source number but are never extracted as
+# one: "both Russia and China" must not demand a 2 in its source.
+_IMPLIED = {"en": {"2": re.compile(r"\bboth\b", re.IGNORECASE)}}
+
+
 def missing_numbers(source: str, source_lang: str, target: str, target_lang: str = "en") -> list[NumberMention]:
     """Source mentions whose value appears nowhere in the target."""
     target_mentions = extract_numbers(target, target_lang)
-    return [m for m in extract_numbers(source, source_lang) if not _matches(m, target_mentions)]
+    implied = {value for value, pattern in _IMPLIED.get(target_lang, {}).items() if pattern.search(target)}
+    return [m for m in extract_numbers(source, source_lang)
+            if not _matches(m, target_mentions) and not (m.kind == "number" and m.value in implied)]

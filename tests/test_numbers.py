@@ -87,6 +87,8 @@ def test_mention_keeps_the_text_as_written() -> None:
         ("le 13 octobre 2023", "on October 13, 2022", ["13 octobre 2023"]),
         ("1,5 million", "15 million", ["1,5 million"]),
         ("70 wagons et 20 wagons", "70 wagons", ["20"]),
+        ("des victimes dans les deux camps", "casualties on both sides", []),
+        ("des victimes dans les trois camps", "casualties on both sides", ["trois"]),
     ],
 )
 def test_missing_numbers(source: str, target: str, missing: list[str]) -> None:
@@ -99,3 +101,7 @@ def test_seed_text_keeps_every_number_when_compared_with_itself(path) -> None:
     text = path.read_text(encoding="utf-8")
     assert extract_numbers(text, "fr")
     assert missing_numbers(text, "fr", text, "fr") == []
+
+
+def test_both_renders_two_but_is_not_itself_a_number() -> None:
+    assert extract_numbers("both Russia and China", "en") == []

@@ -97,6 +97,9 @@ def _analyse_in_processes(
     workers = min(cores, 8, -(-len(documents) // _BATCH_SIZE))
     bars_were_off = datasets.are_progress_bars_disabled()
     datasets.disable_progress_bars()  # progress belongs to the CLI layer
+    # datasets' worker pool leaves a copy in place of os.environ; later changes to the environment
+    # in this process would then miss libraries that kept the original, so it is put back
+    environ = os.environ
     try:
         table = datasets.Dataset.from_list([{"document": json.dumps(d.to_dict())} for d in documents])
         mapped = table.map(_analyse_rows, batched=True, batch_size=_BATCH_SIZE,
@@ -104,6 +107,7 @@ def _analyse_in_processes(
                            remove_columns=["document"])
         results = [json.loads(row) for row in mapped["result"]]
     finally:
+        os.environ = environ  # noqa: B003 (restoring the very object, not clearing it)
         if not bars_were_off:
             datasets.enable_progress_bars()
     return [(Document.from_dict(r["document"]), [Sentence.from_dict(s) for s in r["sentences"]]) for r in results]
