@@ -50,7 +50,9 @@ def records() -> dict[str, list[Any]]:
     ]
     translations = [Translation("g1", ["a:0"], CONTAINERS_FR, english, "fr", origin="model",
                                 model="Helsinki-NLP/opus-mt-fr-en", revision="abc123"),
-                    Translation("g2", ["b:1"], "…", "…", "fr", origin="memory")]
+                    Translation("g2", ["b:1"], "…", "…", "fr", origin="memory"),
+                    Translation("g3", ["f:0", "f:1"], "Hallo Welt.", "", "de", origin="untranslated",
+                                flags=["no-model:de"])]
     return {"documents": documents, "decisions": decisions, "summaries": summaries, "translations": translations}
 
 
@@ -70,6 +72,7 @@ def test_digest_json_follows_the_schema_and_the_contract():
     # chronological, the background last
     assert [e["event_id"] for e in digest["events"]] == ["ev-early", "ev-late", "bg"]
     assert digest["date_range"] == {"start": "2023-10-13", "end": "2023-11-09"}
+    assert digest["untranslated"] == {"de": 2}
     assert digest["events"][0]["sources"] == 3
     assert {d["doc_id"]: d["citations"] for d in digest["documents"]} == {"a": 1, "b": 3, "c": 1, "d": 0, "e": 0}
 
@@ -108,6 +111,8 @@ def test_markdown_sections_markers_sources_and_document_table():
     assert "Sources (3 documents):" in lines
     assert f"   - original: «{CONTAINERS_FR}»" in lines
     assert "1. a (a.txt, 2023-10), sentence a:0, characters 25-65" in lines
+    assert ("Not translated, so not summarised: 2 sentences in `de` (no model is configured for that language; "
+            "add one under `models:` in models.yaml).") in lines
     table = lines[lines.index("## Documents"):]
     for row in ("| a | a.txt | 2023-10 | fr | used | 1 |", "| c | c.txt | 2023-10 | fr | duplicate of a | 1 |",
                 "| d | d.bin |  |  | skipped: not text: binary content | 0 |",

@@ -61,6 +61,7 @@ def build_digest(
              "line": d.line, "citations": cited.get(d.doc_id, 0)}
             for d in sorted(documents, key=lambda d: (d.path, d.line or 0, d.doc_id))
         ],
+        "untranslated": _untranslated(translations),
         "events": [
             {"event_id": e.event_id, "title": e.title, "date": e.date, "background": e.background,
              "sources": len({c.doc_id for s in e.summary for c in s.citations}),
@@ -101,6 +102,16 @@ def _model_block(models: dict[str, tuple[str, str]], translations: list[Translat
     return block
 
 
+def _untranslated(translations: list[Translation]) -> dict[str, int]:
+    """Sentences per language that had no translation model, so a reader knows what the digest lacks."""
+    counts: dict[str, int] = {}
+    for t in translations:
+        if t.origin == "untranslated":
+            lang = t.lang or "unknown"
+            counts[lang] = counts.get(lang, 0) + len(t.sentence_ids)
+    return dict(sorted(counts.items()))
+
+
 def _summary_sentence(sentence: SummarySentence) -> dict[str, Any]:
     return {"text": sentence.text, "flags": sorted(sentence.flags),
             "citations": [c.to_dict() for c in sorted(sentence.citations, key=lambda c: (c.doc_id, c.start))]}
@@ -116,6 +127,10 @@ def render_markdown(digest: dict[str, Any]) -> str:
                      f"{_count(sum(not e['background'] for e in digest['events']), 'event')}.")
         lines.append("")
     lines += [f"Generated at {digest['generated_at']}.", ""]
+    if digest["untranslated"]:
+        missing = ", ".join(f"{_count(n, 'sentence')} in `{lang}`" for lang, n in digest["untranslated"].items())
+        lines += [f"Not translated, so not summarised: {missing} (no model is configured for that language; "
+                  "add one under `models:` in models.yaml).", ""]
     for event in digest["events"]:
         lines += _event_section(event, documents)
     lines += ["## Documents", "", "| document | file | date | lang | status | citations |", "|---|---|---|---|---|---|"]
