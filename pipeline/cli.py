@@ -7,6 +7,7 @@ while the rest went through; 3 `evaluate --min-support` not met.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,13 @@ app = typer.Typer(
     "unusable (the rest went through), 3 evaluate below --min-support.",
 )
 err_console = Console(stderr=True)
+
+
+def _leave_progress_to_the_cli() -> None:
+    """The libraries' own bars and advisories ("Loading weights", tqdm) would interleave with
+    the run's display and break --quiet; they read these once, at import, so set them first."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _fail(err: PipelineError) -> typer.Exit:
@@ -98,6 +106,7 @@ def run(
     from pipeline.config import load_config, parse_model_overrides, with_overrides
     from pipeline.runner import run_pipeline
 
+    _leave_progress_to_the_cli()
     console = Console(quiet=quiet)
     try:
         cfg = with_overrides(load_config(config), parse_model_overrides(model or []), device,
