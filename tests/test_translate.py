@@ -322,6 +322,17 @@ def test_seed_memory_covers_real_seed_sentences(tmp_path, no_model) -> None:
     output = translate.run(make_context(tmp_path, groups_of(seg_sources), "Helsinki-NLP/opus-mt-fr-en",
                                         memory=SEED_MEMORY))
     assert output.counts["from_memory"] == len(seg_sources) > 50
+    assert output.counts["flagged"] == 0  # checked like any translation, and faithful
+
+
+def test_a_memory_entry_that_drops_a_number_is_flagged(tmp_path, no_model) -> None:
+    memory = write_memory(tmp_path / "memory.jsonl", [("Plus de 1 000 conteneurs ont été livrés.",
+                                                        "Many containers were delivered.")])
+    output = translate.run(make_context(tmp_path, groups_of(["Plus de 1 000 conteneurs ont été livrés."]),
+                                        "Helsinki-NLP/opus-mt-fr-en", memory=memory))
+    [translation] = output.artifacts["translations"]
+    assert (translation.origin, translation.flags) == ("memory", ["number-missing:1 000"])
+    assert output.counts["flagged"] == 1 and any("number-missing:1 000" in note for note in output.notes)
 
 
 def test_loading_uses_the_device_helper(tiny_model_dir, monkeypatch) -> None:

@@ -2,8 +2,9 @@
 
 Order of sources for a translation: English passes through; the translation memory (human
 translations); the persistent cache; the model, loaded only when something is left for it.
-Every machine translation is checked (numbers kept, no repetition loop, plausible length)
-and carries the problems it has as flags.
+Every translation from the model, the cache or the memory is checked (numbers kept, no
+repetition loop, plausible length) and carries the problems it has as flags: a memory entry
+can be misaligned or wrong too.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def run(ctx: StageContext) -> StageOutput:
             tally.counts["passthrough"] += 1
         elif human is not None:
             by_group[group.group_id] = Translation(group.group_id, group.sentence_ids, group.text, human,
-                                                   lang=lang, origin="memory")
+                                                   lang=lang, origin="memory",
+                                                   flags=check_translation(group.text, human, lang))
             tally.counts["from_memory"] += 1
         elif lang in ctx.config.models:
             for_model.setdefault(lang, []).append(group)
