@@ -17,7 +17,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
+from pipeline.features import content_words, tfidf
+from pipeline.numbers import extract_numbers
 from pipeline.records import (
     Citation,
     Document,
@@ -45,25 +49,13 @@ _ATTRIBUTION = re.compile(
 _OPENING_QUOTE = re.compile("^\\s*[\"“”«»]")
 # An attributed sentence counts this much more than an otherwise equal unattributed one.
 _ATTRIBUTION_WEIGHT = 1.25
-_WORD = re.compile(r"\w+")
-# Function words carry no content; left in, they make unrelated sentences look alike.
-_STOPWORDS = frozenset({
-    "a", "about", "after", "against", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "before",
-    "being", "but", "by", "can", "could", "did", "do", "does", "during", "for", "from", "had", "has", "have", "he",
-    "her", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "more", "most", "no", "nor", "not",
-    "of", "on", "or", "our", "out", "over", "said", "says", "she", "should", "so", "such", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "under", "until", "up",
-    "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
-    "you"
-})
-
 @dataclass(frozen=True)
 class Candidate:
     """One translated sentence group that may go into an event's summary."""
 
     translation: Translation
     members: tuple[Sentence, ...]  # in document order
-    vector: dict[str, float]
+    vector: np.ndarray  # unit-length TF-IDF row over the event's own sentences
     relevance: float
     reported: date  # when what it reports happened, as near as the text tells
     position: tuple[int, int]  # (document index, sentence index) of the first member
@@ -161,10 +153,8 @@ class Summarizer:
                 usable.append((translation, members))
         # weights from this event's sentences alone: an event's summary never changes because
         # a document it does not draw on was added or removed
-        tokens = [_tokens(t.translation) for t, _ in usable]
-        idf = _idf(tokens)
-        vectors = [_tfidf(words, idf) for words in tokens]
-        centroid = _centroid(vectors, [self._support(m) for _, m in usable])
+        vectors = tfidf([_terms(t.translation) for t, _ in usable])
+        centroid = np.array([self._support(m) for _, m in usable], dtype=float) @ vectors
         candidates = []
         for (translation, members), vector in zip(usable, vectors, strict=True):
             weight = _ATTRIBUTION_WEIGHT if _ATTRIBUTION.search(translation.translation) else 1.0
@@ -226,7 +216,7 @@ def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> li
     chosen: list[Candidate] = []
     while remaining and len(chosen) < limit:
         def score(c: Candidate) -> float:
-            redundancy = max((_cosine(c.vector, s.vector) for s in chosen), default=0.0)
+            redundancy = max((float(c.vector @ s.vector) for s in chosen), default=0.0)
             return mmr_lambda * c.relevance / top - (1 - mmr_lambda) * redundancy
 
         best = max(remaining, key=score)  # ties go to the earliest sentence: `remaining` is in text order
@@ -255,34 +245,11 @@ def _unattributed_quote(text: str) -> bool:
     return bool(_OPENING_QUOTE.match(text)) and not _ATTRIBUTION.search(text)
 
 
-# Bag-of-words TF-IDF and cosine written here: a few lines, where scikit-learn would be a
-# large dependency for the same arithmetic on a few hundred sentences.
-def _tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if (len(w) > 1 or w.isdigit()) and w not in _STOPWORDS]
+def _terms(text: str) -> list[str]:
+    """Content words and the values of the numbers: "1,000 containers" and "1,000 troops" share a term."""
+    return content_words(text, "en") + [f"#{m.value}" for m in extract_numbers(text, "en")]
 
 
-def _idf(corpus: list[list[str]]) -> dict[str, float]:
-    frequency = Counter(word for tokens in corpus for word in set(tokens))
-    # smoothed (+1) so that a word every sentence of the event shares still counts: it is what they are about
-    return {word: math.log((1 + len(corpus)) / (1 + df)) + 1 for word, df in frequency.items()}
-
-
-def _tfidf(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
-    return {word: count * idf[word] for word, count in Counter(tokens).items()}
-
-
-def _centroid(vectors: list[dict[str, float]], weights: list[int]) -> dict[str, float]:
-    total: Counter[str] = Counter()
-    for vector, weight in zip(vectors, weights, strict=True):
-        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        for word, value in vector.items():
-            total[word] += weight * value / norm
-    return dict(total)
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(value * b.get(word, 0.0) for word, value in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norm if norm else 0.0
