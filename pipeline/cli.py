@@ -34,6 +34,7 @@ def _leave_progress_to_the_cli() -> None:
     the run's display and break --quiet; they read these once, at import, so set them first."""
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_VERBOSITY", "error")  # its retry warnings; the failure itself is one error line
 
 
 def _fail(err: PipelineError) -> typer.Exit:
@@ -161,6 +162,7 @@ def models(
     from pipeline.config import load_config, parse_model_overrides, with_overrides
     from pipeline.translation.marian import download_models, model_statuses
 
+    _leave_progress_to_the_cli()
     console = Console()
     try:
         cfg = with_overrides(load_config(config), parse_model_overrides(model or []))

@@ -42,8 +42,9 @@ class NoInputError(PipelineError):
 
 class ModelNotFoundError(PipelineError):
     def __init__(self, lang: str, model_id: str, key: str, detail: str = ""):
+        because = f": {detail.rstrip('. ')}" if detail else ""
         super().__init__(
-            f"model for `{lang}` ({key}: {model_id}) could not be loaded{': ' + detail if detail else ''}. "
+            f"model for `{lang}` ({key}: {model_id}) could not be loaded{because}. "
             f"Fetch it once with `pipeline models --download` (needs the Hugging Face hub), "
             f"then run with HF_HUB_OFFLINE=1 to use the local cache, "
             f"or point to a local copy with `--model {lang}=/path/to/model-dir`"
