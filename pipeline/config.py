@@ -35,7 +35,7 @@ class ModelConfig:
     # the model's window: bounded by the source so a repetition loop cannot run away.
     max_length_ratio: float = 1.6
     max_length_extra: int = 10
-    batch_tokens: int = 2048  # padded source tokens per batch (length-sorted)
+    batch_tokens: int = 1024  # padded source tokens per length-sorted batch; beams multiply its memory
     device: str = "auto"
     dtype: str = "float32"
     threads: int | None = None  # torch CPU threads; None: all cores available
