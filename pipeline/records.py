@@ -131,11 +131,39 @@ class Citation(Record):
 
 
 @dataclass
+class FigureVariant(Record):
+    """One value that some outlets give for a disputed figure, and the sentences that give it."""
+
+    kind: ClassVar[str] = "figure_variant"
+    value: str  # as the English translation states it: "632", "1,037", "19 March"
+    sentence_ids: list[str]
+
+
+@dataclass
+class Conflict(Record):
+    """Outlets disagree on one figure of a claim (a toll of 632 vs 1,037; 19 vs 29 March)."""
+
+    kind: ClassVar[str] = "conflict"
+    what: str  # what the figure measures or dates, in English: "death toll", "date"
+    variants: list[FigureVariant]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Conflict:
+        return cls(what=data["what"], variants=[FigureVariant.from_dict(v) for v in data.get("variants", [])])
+
+
+@dataclass
 class SummarySentence(Record):
     kind: ClassVar[str] = "summary_sentence"
     text: str
     citations: list[Citation]
     flags: list[str] = field(default_factory=list)
+    # Corroboration: independent outlets among the cited documents, where copies of one
+    # wire story or one article count once; ``copies`` maps each cited doc_id that copies
+    # another to the doc_id it copies.
+    outlets: int = 0
+    copies: dict[str, str] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SummarySentence:
@@ -143,6 +171,9 @@ class SummarySentence(Record):
             text=data["text"],
             citations=[Citation.from_dict(c) for c in data.get("citations", [])],
             flags=list(data.get("flags", [])),
+            outlets=int(data.get("outlets", 0)),
+            copies=dict(data.get("copies", {})),
+            conflicts=[Conflict.from_dict(c) for c in data.get("conflicts", [])],
         )
 
 
