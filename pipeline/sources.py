@@ -27,6 +27,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _BINARY_CONTROL_RATIO = 0.01
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")  # printable in cp1252, control codes in latin-1
+_CHAOS_TOLERANCE = 0.01  # charset-normalizer "chaos" (0-1) within which cp1252 counts as clean
 _ID_UNSAFE = re.compile(r"[^\w.-]+")
 
 
@@ -67,23 +68,32 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
 
 
 def detect_8bit_codec(raw: bytes) -> str:
-    """The codec charset-normalizer finds best, preferring cp1252 among equally good ones.
+    """The codec charset-normalizer finds best, preferring cp1252 when it decodes as cleanly.
 
-    On short texts charset-normalizer often ties Western (cp1252) with Central European
-    (cp1250) or Baltic codecs that decode the same bytes; the input languages are mostly
-    Western European, so a tie goes to cp1252, named ``latin-1`` when no byte in 0x80-0x9F
-    tells the two apart (both then decode identically).
+    On short texts charset-normalizer often ranks Central European (cp1250, mac_latin2),
+    Baltic or DOS codecs above cp1252 for Western text, on coherence scores that mean little
+    at that length; the input languages are mostly Western European, so cp1252 wins whenever
+    it decodes strictly with no more chaos than the best candidate. It is named ``latin-1``
+    when no byte in 0x80-0x9F tells the two apart (both then decode identically).
     """
     import charset_normalizer  # imported here: only non-UTF-8 input needs it
 
-    matches = charset_normalizer.from_bytes(raw)
-    best = matches.best()
+    best = charset_normalizer.from_bytes(raw).best()
     if best is None:
         raise UnusableSourceError("not UTF-8 or a known 8-bit encoding")
-    tied = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
-    if any("cp1252" in m.could_be_from_charset for m in tied):
-        return "cp1252" if _C1_BYTES.search(raw) else "latin-1"
+    if _decodes_strictly(raw, "cp1252"):
+        western = charset_normalizer.from_bytes(raw, cp_isolation=["cp1252"]).best()
+        if western is not None and western.chaos <= best.chaos + _CHAOS_TOLERANCE:
+            return "cp1252" if _C1_BYTES.search(raw) else "latin-1"
     return best.encoding
+
+
+def _decodes_strictly(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_bytes(path: Path, max_file_mb: float) -> bytes:
