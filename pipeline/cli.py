@@ -17,7 +17,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNFAITHFUL, PipelineError
+from pipeline.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_UNFAITHFUL,
+    NoInputError,
+    PipelineError,
+    terminal_safe,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -38,7 +46,7 @@ def _leave_progress_to_the_cli() -> None:
 
 
 def _fail(err: PipelineError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {terminal_safe(str(err))}", highlight=False, soft_wrap=True)
     return typer.Exit(err.exit_code)
 
 
@@ -63,15 +71,16 @@ def _rich_progress(console: Console):
 
 
 def _summary_table(result: Any) -> Table:
-    table = Table(title=f"run summary: {result.run_dir}", show_lines=False)
+    # every text from input (paths, names, reasons) is escaped: rich would read `[/]` in it as markup
+    table = Table(title=f"run summary: {terminal_safe(str(result.run_dir))}", show_lines=False)
     table.add_column("stage")
     table.add_column("status")
     table.add_column("seconds", justify="right")
     table.add_column("counts")
     for report in result.stages:
         counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if not isinstance(v, (dict, list)))
-        table.add_row(report.name, report.status + (f" ({report.detail})" if report.detail else ""),
-                      f"{report.seconds:.1f}" if report.status == "done" else "", counts)
+        table.add_row(report.name, terminal_safe(report.status + (f" ({report.detail})" if report.detail else "")),
+                      f"{report.seconds:.1f}" if report.status == "done" else "", terminal_safe(counts))
     return table
 
 
@@ -83,7 +92,8 @@ def _documents_table(documents: list[dict[str, Any]]) -> Table:
     table.add_column("lang")
     for doc in documents:
         style = "red" if doc["status"].startswith("skipped") else ("yellow" if doc["status"] != "used" else None)
-        table.add_row(doc["doc_id"], doc["status"], doc.get("date") or "", doc.get("lang") or "", style=style)
+        cells = (terminal_safe(doc.get(key) or "") for key in ("doc_id", "status", "date", "lang"))
+        table.add_row(*cells, style=style)
     return table
 
 
@@ -102,10 +112,14 @@ def run(
     until: Annotated[str | None, typer.Option(help="Stop after this stage.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Read symbolic links in input folders that point outside them.")
+    ] = False,
 ) -> None:
     """Run the stages (ingest, dedup, translate, events, summarize, render) on INPUTS."""
     from pipeline.config import load_config, parse_model_overrides, with_overrides
     from pipeline.runner import run_pipeline
+    from pipeline.sources import discover_inputs
 
     _leave_progress_to_the_cli()
     console = Console(quiet=quiet)
@@ -116,23 +130,35 @@ def run(
 
         def on_stage(report: Any) -> None:
             tag = {"reused": "reused (inputs and config unchanged)", "done": f"done in {report.seconds:.1f}s"}
-            console.print(f"[bold]{report.name}[/]: {tag.get(report.status, report.status)}", highlight=False)
+            shown = terminal_safe(tag.get(report.status, report.status))
+            console.print(f"[bold]{report.name}[/]: {shown}", highlight=False)
+            if report.name == "ingest" and report.counts.get("used") == 0:
+                raise NoInputError([str(p) for p in inputs], report.notes)
 
         kwargs = {"progress": progress} if progress else {}
-        result = run_pipeline(inputs, out, cfg, until=until, force=force, on_stage=on_stage, **kwargs)
+        # the runner's own discovery never follows links out of a folder; when asked to, the
+        # files are found here and handed over as given files, which are always read
+        files = discover_inputs(inputs, follow_links=True) if follow_links else inputs
+        result = run_pipeline(files, out, cfg, until=until, force=force, on_stage=on_stage, **kwargs)
     except PipelineError as err:
         raise _fail(err) from None
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished stages are kept in {terminal_safe(str(out))}; "
+                          "rerun the same command to resume", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     console.print(_summary_table(result))
     console.print(_documents_table(result.documents))
     for report in result.stages:
         for note in report.notes:
-            console.print(f"[yellow]{report.name}:[/] {note}", highlight=False)
+            console.print(f"[yellow]{report.name}:[/] {terminal_safe(note)}", highlight=False)
     if result.digest_path is not None:
-        console.print(f"digest: {result.digest_path} and {result.digest_path.with_suffix('.json')}")
+        digest = result.digest_path
+        console.print(f"digest: {terminal_safe(str(digest))} and {terminal_safe(str(digest.with_suffix('.json')))}")
     skipped = [d for d in result.documents if d["status"].startswith("skipped")]
     if skipped:
         err_console.print(f"[yellow]{len(skipped)} input(s) skipped, the rest went through:[/] "
-                          + "; ".join(f"{d['path']}: {d['reason']}" for d in skipped), highlight=False)
+                          + terminal_safe("; ".join(f"{d['path']}: {d['reason']}" for d in skipped)),
+                          highlight=False)
     raise typer.Exit(EXIT_PARTIAL if result.partial else EXIT_OK)
 
 
@@ -173,7 +199,8 @@ def models(
     for column in ("lang", "model", "revision", "offline", "where"):
         table.add_column(column)
     for status in statuses:
-        table.add_row(status.lang, status.model_id, status.revision, "yes" if status.available else "no", status.where)
+        table.add_row(*map(terminal_safe, (status.lang, status.model_id, status.revision)),
+                      "yes" if status.available else "no", terminal_safe(status.where))
     console.print(table)
 
 

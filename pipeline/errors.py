@@ -6,11 +6,26 @@ prints ``error: <message>`` and exits with the code; no traceback reaches the us
 
 from __future__ import annotations
 
+import re
+
+# C0 and C1 control characters and DEL: a newline or an ESC sequence in a file name must not
+# break a one-line message or drive the terminal.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 # Documented exit codes (README, `pipeline --help`).
 EXIT_OK = 0
 EXIT_USAGE = 1  # bad usage, bad config, model not found
 EXIT_PARTIAL = 2  # some input unusable, the rest went through
 EXIT_UNFAITHFUL = 3  # `pipeline evaluate --min-support` not met
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, the shell's convention); finished stages are kept
+
+
+def terminal_safe(text: str) -> str:
+    """Text from input made safe to print with rich: control characters shown as escapes
+    (``\\n``, ``\\x1b``) and markup such as ``[/]`` escaped, so it prints as it is."""
+    from rich.markup import escape  # rich is the CLI's; the errors themselves do not need it
+
+    return escape(_CONTROL_CHARS.sub(lambda found: found.group().encode("unicode_escape").decode(), text))
 
 
 class PipelineError(Exception):
@@ -32,12 +47,15 @@ class UsageError(PipelineError):
 
 
 class NoInputError(PipelineError):
-    def __init__(self, paths: list[str]):
-        super().__init__(
-            "no input documents found in "
-            + ", ".join(paths)
-            + "; pass files or folders holding *.txt, *.md or *.jsonl"
-        )
+    """Nothing to digest: no input file found, or ``skipped`` (one reason per file) holds them all."""
+
+    def __init__(self, paths: list[str], skipped: list[str] | None = None):
+        if skipped:
+            shown = "; ".join(skipped[:3]) + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+            found = f"no usable input document in {', '.join(paths)}: every one was skipped ({shown})"
+        else:
+            found = "no input documents found in " + ", ".join(paths)
+        super().__init__(found + "; pass files or folders holding *.txt, *.md or *.jsonl")
 
 
 class ModelNotFoundError(PipelineError):

@@ -26,6 +26,7 @@ from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import RunDirError, StageNotRunError, UsageError
 from pipeline.records import Document, DocumentDecision, Record, document_status
+from pipeline.sources import discover_inputs, file_sha256
 from pipeline.stages.base import ProgressFactory, StageContext, StageOutput, no_progress
 
 
@@ -47,7 +48,6 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("render", "pipeline.stages.render", ("models",)),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
-INPUT_SUFFIXES = (".txt", ".md", ".jsonl")
 DONE_MARKER = "_done.json"
 
 
@@ -77,37 +77,6 @@ class RunResult:
     def digest_path(self) -> Path | None:
         path = self.run_dir / "digest.md"
         return path if path.exists() else None
-
-
-def discover_inputs(paths: list[Path]) -> list[Path]:
-    """Files to ingest: given files as they are, folders searched (recursively) for known suffixes."""
-    found: list[Path] = []
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise UsageError(f"input not found: {', '.join(missing)}; pass existing files or folders")
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            )
-        else:
-            found.append(path)
-    unique: dict[Path, None] = {}
-    for path in found:
-        unique.setdefault(path.resolve(), None)
-    return list(unique)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as err:  # unreadable: ingest skips it with the reason; hash the error instead
-        digest.update(f"unreadable:{err.strerror}".encode())
-    return digest.hexdigest()
 
 
 def write_atomic(path: Path, text: str) -> None:

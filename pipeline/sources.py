@@ -7,13 +7,21 @@ indexes the same characters when the evaluator re-reads the file with ``load_ori
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import NoInputError, UsageError
 from pipeline.records import Document
+
+INPUT_SUFFIXES = (".txt", ".md", ".jsonl")
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX only; elsewhere lstat alone guards
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 # Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -97,14 +105,124 @@ def _decodes_strictly(raw: bytes, codec: str) -> bool:
 
 
 def read_bytes(path: Path, max_file_mb: float) -> bytes:
-    """The file's bytes; UnusableSourceError when it is too large or cannot be read."""
+    """The bytes of a regular file; UnusableSourceError when it is anything else, too large or unreadable.
+
+    The path is checked with ``lstat`` before it is opened, so a FIFO, a device such as
+    /dev/zero or a symbolic link that discovery did not resolve is never opened; the open
+    itself refuses links and never blocks, and ``fstat`` checks what was opened (the entry
+    may have been replaced in between).
+    """
+    limit = int(max_file_mb * 1024 * 1024)
     try:
-        size = path.stat().st_size
-        if size > max_file_mb * 1024 * 1024:
-            raise UnusableSourceError(f"larger than {max_file_mb:g} MB")
-        return path.read_bytes()
+        _require_regular(os.lstat(path))
+        handle = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
+        try:
+            status = os.fstat(handle)
+            _require_regular(status)
+            if status.st_size > limit:
+                raise UnusableSourceError(f"larger than {max_file_mb:g} MB")
+            with os.fdopen(handle, "rb", closefd=False) as stream:
+                raw = stream.read(limit + 1)  # bounded: the file may grow after fstat
+        finally:
+            os.close(handle)
     except OSError as err:
+        if err.errno == errno.ELOOP:  # O_NOFOLLOW met a link created after lstat
+            raise UnusableSourceError(_link_reason(path)) from None
         raise UnusableSourceError(f"unreadable: {err.strerror or err}") from None
+    if len(raw) > limit:
+        raise UnusableSourceError(f"larger than {max_file_mb:g} MB")
+    return raw
+
+
+def _require_regular(status: os.stat_result) -> None:
+    if stat.S_ISLNK(status.st_mode):
+        raise OSError(errno.ELOOP, "symbolic link")
+    if not stat.S_ISREG(status.st_mode):
+        raise UnusableSourceError(f"not a regular file ({_file_kind(status.st_mode)}), not read")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"),
+             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def _link_reason(path: Path) -> str:
+    if not path.exists():
+        return "dangling symbolic link, not read"
+    target = "folder" if path.is_dir() else "file"
+    return f"symbolic link to a {target} outside the input folder, not read; pass --follow-links to read it"
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a regular file's bytes; of what stands in for them otherwise (a link's
+    target, the kind of special file, the error), so that no special file is ever opened."""
+    digest = hashlib.sha256()
+    try:
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
+            digest.update(f"symlink:{os.readlink(path)}".encode())
+        elif not stat.S_ISREG(status.st_mode):
+            digest.update(f"special:{_file_kind(status.st_mode)}".encode())
+        else:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    except OSError as err:  # unreadable: ingest skips it with the reason; hash the error instead
+        digest.update(f"unreadable:{err.strerror}".encode())
+    return digest.hexdigest()
+
+
+def discover_inputs(paths: list[Path], follow_links: bool = False) -> list[Path]:
+    """Files to ingest: given files as they are, folders searched (recursively) for known suffixes.
+
+    A given file that is a symbolic link is followed (it was named). Inside a folder, hidden
+    entries are left out and a symbolic link is followed only when it points inside the
+    folder, or anywhere with ``follow_links``; other links, dangling links and special files
+    (FIFOs, sockets, devices) are returned unresolved, so that ingest records each as skipped
+    with its reason instead of losing it. Raises NoInputError when nothing is found.
+    """
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"input not found: {', '.join(missing)}; pass existing files or folders")
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(_folder_inputs(path.resolve(), follow_links))
+        else:
+            found.append(path.resolve() if path.exists() else path.absolute())
+    if not found:
+        raise NoInputError([str(p) for p in paths])
+    return list(dict.fromkeys(found))
+
+
+def _folder_inputs(root: Path, follow_links: bool) -> list[Path]:
+    found: list[Path] = []
+    seen_folders: set[tuple[int, int]] = set()  # followed folder links may loop
+    for folder, subfolders, names in os.walk(root, followlinks=follow_links):
+        status = os.stat(folder)
+        if (status.st_dev, status.st_ino) in seen_folders:
+            subfolders.clear()
+            continue
+        seen_folders.add((status.st_dev, status.st_ino))
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        here = Path(folder)
+        for name in subfolders:
+            if not follow_links and _is_link_outside(here / name, root):
+                found.append(here / name)  # a folder link out of the tree: reported, not entered
+        for name in sorted(names):
+            entry = here / name
+            if name.startswith(".") or entry.suffix.lower() not in INPUT_SUFFIXES:
+                continue
+            if entry.is_symlink() and entry.exists() and (follow_links or not _is_link_outside(entry, root)):
+                found.append(entry.resolve())
+            else:
+                found.append(entry)
+    return found
+
+
+def _is_link_outside(entry: Path, root: Path) -> bool:
+    return entry.is_symlink() and not entry.resolve().is_relative_to(root)
 
 
 def _jsonl_lines(text: str) -> list[str]:

@@ -99,10 +99,10 @@ def test_permission_error_becomes_a_skip_reason(tmp_path: Path, monkeypatch: pyt
     path = tmp_path / "locked.txt"
     path.write_text("Une phrase.", encoding="utf-8")
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(target: object, *args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", str(target))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     [document] = read_documents(path, "locked", 50)
     assert (document.doc_id, document.status, document.reason) == ("locked", "skipped", "unreadable: Permission denied")
 
