@@ -60,7 +60,8 @@ _DIGEST_SHAPE: dict[str, Any] = {
 def evaluate_path(target: Path, checker: SupportChecker | None = None) -> FaithfulnessReport:
     """Evaluate ``target`` (a run folder or a digest.json); write faithfulness.json beside it."""
     digest_path = target / "digest.json" if target.is_dir() else target
-    report = evaluate_digest(load_digest(digest_path), digest_path, checker)
+    # only the files the run's manifest recorded are read (none without a manifest)
+    report = evaluate_digest(load_digest(digest_path), digest_path, checker, recorded_inputs(digest_path.parent))
     target_path = digest_path.parent / REPORT_NAME
     try:
         _write_atomically(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -87,10 +88,15 @@ def load_digest(path: Path) -> dict[str, Any]:
 
 
 def evaluate_digest(
-    digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None
+    digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None,
+    recorded: dict[str, str] | None = None,
 ) -> FaithfulnessReport:
-    """Every summary sentence of an already loaded digest, judged against its citations."""
-    judge = SentenceJudge(digest, digest_path, checker)
+    """Every summary sentence of an already loaded digest, judged against its citations.
+
+    ``recorded`` (path -> sha256, see ``recorded_inputs``) limits the files read; without it
+    the digest's own document paths are trusted, so pass it for any digest from elsewhere.
+    """
+    judge = SentenceJudge(digest, digest_path, checker, recorded)
     report = FaithfulnessReport(str(digest_path), judge.checker.signature())
     for event in digest["events"]:
         report.sentences += [judge.judge(event["event_id"], index, sentence)
@@ -101,14 +107,15 @@ def evaluate_digest(
 class SentenceJudge:
     """Judges summary sentences of one digest; sentences are judged independently of each other."""
 
-    def __init__(self, digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None):
+    def __init__(self, digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None,
+                 recorded: dict[str, str] | None = None):
         documents = {
             d["doc_id"]: SourceDocument(d["doc_id"], d["path"], d.get("lang"), d.get("encoding"), d.get("line"))
             for d in digest["documents"]
         }
         self.langs = {doc_id: d.lang for doc_id, d in documents.items() if d.lang}
         self.checker: SupportChecker = checker or TransparentChecker(source_langs=self.langs)
-        self.sources = SourceTexts(documents, digest_path.parent)
+        self.sources = SourceTexts(documents, digest_path.parent, recorded)
 
     def judge(self, event_id: str, index: int, sentence_data: dict[str, Any]) -> SentenceVerdict:
         sentence = SummarySentence.from_dict(sentence_data)
@@ -127,6 +134,20 @@ class SentenceJudge:
         verdicts = tuple(CitationVerdict(c.sentence_id, r is None, a, p)
                          for c, r, a, p in zip(citations, resolution, alone, precise, strict=True))
         return SentenceVerdict(event_id, index, text, joint.supported, joint.score, tuple(problems), verdicts)
+
+
+def recorded_inputs(run_dir: Path) -> dict[str, str]:
+    """Absolute path -> sha256 of the inputs the run's manifest.json records; empty without one.
+
+    The evaluator reads only these files: a digest alone could name any path (/etc/passwd).
+    """
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        inputs = manifest.get("inputs", []) if isinstance(manifest, dict) else []
+        return {os.path.abspath(run_dir / i["path"]): i["sha256"] for i in inputs
+                if isinstance(i, dict) and isinstance(i.get("path"), str) and isinstance(i.get("sha256"), str)}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
 
 
 def _rest_supports(checker: SupportChecker, text: str, citations: Sequence[Citation], left_out: int) -> bool:

@@ -246,9 +246,16 @@ def load_original(path: str | Path, encoding: str, line: int | None = None) -> s
     unreadable, or no longer holds that document.
     """
     try:
-        text = Path(path).read_bytes().decode(encoding)
+        raw = Path(path).read_bytes()
     except OSError as err:
         raise UnusableSourceError(f"unreadable: {err.strerror or err}") from None
+    return original_text(raw, encoding, line)
+
+
+def original_text(raw: bytes, encoding: str, line: int | None = None) -> str:
+    """``load_original`` on bytes already read."""
+    try:
+        text = raw.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         raise UnusableSourceError(f"no longer decodes as {encoding}") from None
     if line is None:

@@ -3,6 +3,7 @@ went missing or changed, bad digests, and the pipeline's own seed digest."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,17 @@ MIN_SEED_SUPPORT = 0.95
 runner = CliRunner()
 
 
+def record_inputs(run_dir: Path, paths: list[Path]) -> None:
+    """The manifest a run writes beside its digest: the only files the evaluator may read."""
+    inputs = [{"path": str(p.resolve()), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in paths]
+    (run_dir / "manifest.json").write_text(json.dumps({"schema": 1, "inputs": inputs}), encoding="utf-8")
+
+
 @pytest.fixture()
 def digest_path(tmp_path: Path) -> Path:
-    return build_digest(tmp_path)
+    path = build_digest(tmp_path)
+    record_inputs(tmp_path, sorted((tmp_path / "inputs").iterdir()))
+    return path
 
 
 def _digest(path: Path) -> dict[str, Any]:
@@ -98,26 +107,22 @@ def test_a_missing_source_file_is_reported_not_crashed_on(digest_path: Path) -> 
     assert report["overall"]["unresolved_citations"] == len(cites_gone)
 
 
-def test_an_edited_source_file_unresolves_the_citations_after_the_edit(digest_path: Path) -> None:
+def test_an_edited_source_file_is_not_read(digest_path: Path) -> None:
+    """Its sha256 no longer matches the manifest: the run digested other bytes."""
     digest = _digest(digest_path)
     document = digest["documents"][2]
     path = Path(document["path"])
     text = path.read_text(encoding="utf-8")
-    middle = len(text) // 2
-    path.write_text(text[:middle] + "Une phrase ajoutée. " + text[middle:], encoding="utf-8")
+    path.write_text(text[: len(text) // 2] + "Une phrase ajoutée. " + text[len(text) // 2:], encoding="utf-8")
     result = _evaluate(str(digest_path), "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    assert 0 < report["overall"]["unresolved_citations"] < report["overall"]["citations"]
-    for sentence in report["sentences"]:
-        moved = [c for c in sentence["citations"] if c["sentence_id"].startswith(document["doc_id"])]
-        assert all(c["resolved"] is (_end(digest, c["sentence_id"]) <= middle) for c in moved)
-        assert sentence["supported"] is all(c["resolved"] for c in sentence["citations"])
-
-
-def _end(digest: dict[str, Any], sentence_id: str) -> int:
-    return next(c["end"] for e in digest["events"] for s in e["summary"] for c in s["citations"]
-                if c["sentence_id"] == sentence_id)
+    edited = [s for s in report["sentences"]
+              if any(c["sentence_id"].startswith(document["doc_id"] + ":") for c in s["citations"])]
+    assert edited and all(not s["supported"] for s in edited)
+    assert all(any(p["code"] == "source-missing" and "changed since the run" in p["detail"] for p in s["problems"])
+               for s in edited)
+    assert all(s["supported"] for s in report["sentences"] if s not in edited)
 
 
 def test_a_sentence_without_citations_is_a_finding(digest_path: Path) -> None:
@@ -142,6 +147,7 @@ def test_a_jsonl_source_is_read_at_its_line(tmp_path: Path) -> None:
         {"text": english, "citations": [citation]}]}],
         "documents": [{"doc_id": "b", "path": "in.jsonl", "lang": "fr", "encoding": "utf-8", "line": 2}]}
     _rewrite(tmp_path / "digest.json", digest)
+    record_inputs(tmp_path, [tmp_path / "in.jsonl"])
     result = _evaluate(str(tmp_path), "--json")
     assert json.loads(result.stdout)["sentences"][0]["supported"] is True
 

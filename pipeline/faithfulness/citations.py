@@ -3,6 +3,8 @@ translation faithful (numbers kept, no repetition loop)?"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +19,11 @@ from pipeline.faithfulness.checker import (
 )
 from pipeline.numbers import missing_numbers
 from pipeline.records import Citation
-from pipeline.sources import UnusableSourceError, load_original
+from pipeline.sources import UnusableSourceError, load_original, original_text, read_bytes
 from pipeline.translation.checks import has_repetition_loop
 
 _EXCERPT = 60
+_MAX_SOURCE_MB = 1024.0  # the run's own size limit already applied; this only bounds a read
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class SourceTexts:
 
     documents: dict[str, SourceDocument]
     base_dir: Path
+    # absolute path -> sha256 of the input files a run recorded (its manifest): when given, no
+    # other file is read, whatever path the digest names, and a changed file is not read either
+    recorded: dict[str, str] | None = None
     _texts: dict[str, str | Problem] = field(default_factory=dict)
 
     def text(self, doc_id: str) -> str | Problem:
@@ -55,6 +61,8 @@ class SourceTexts:
         document = self.documents.get(doc_id)
         if document is None:
             return Problem(CITATION_UNRESOLVED, f"{doc_id} is not among the digest's documents")
+        if self.recorded is not None:
+            return self._load_recorded(document)
         path = self._locate(document.path)
         if path is None:
             return Problem(SOURCE_MISSING, f"{document.path} ({doc_id}) no longer exists")
@@ -62,6 +70,26 @@ class SourceTexts:
             return load_original(path, document.encoding or "utf-8", document.line)
         except UnusableSourceError as err:
             return Problem(SOURCE_UNREADABLE, f"{document.path} ({doc_id}): {err.reason}")
+
+    def _load_recorded(self, document: SourceDocument) -> str | Problem:
+        recorded = self.recorded or {}
+        given = Path(document.path)
+        candidates = [given] if given.is_absolute() else [given, self.base_dir / given]
+        path = next((os.path.abspath(p) for p in candidates if os.path.abspath(p) in recorded), None)
+        if path is None:
+            return Problem(SOURCE_MISSING, f"{document.doc_id}: its path is not an input recorded in the run's "
+                                           "manifest.json, not read")
+        try:
+            raw = read_bytes(Path(path), _MAX_SOURCE_MB)
+        except UnusableSourceError as err:
+            return Problem(SOURCE_MISSING, f"{path} ({document.doc_id}): {err.reason}")
+        if hashlib.sha256(raw).hexdigest() != recorded[path]:
+            return Problem(SOURCE_MISSING, f"{path} ({document.doc_id}) changed since the run (sha256 differs); "
+                                           "rerun `pipeline run` to digest it again")
+        try:
+            return original_text(raw, document.encoding or "utf-8", document.line)
+        except UnusableSourceError as err:
+            return Problem(SOURCE_UNREADABLE, f"{path} ({document.doc_id}): {err.reason}")
 
     def _locate(self, recorded: str) -> Path | None:
         path = Path(recorded)
