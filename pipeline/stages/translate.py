@@ -108,9 +108,11 @@ def run(ctx: StageContext) -> StageOutput:
             by_group[group.group_id] = Translation(group.group_id, group.sentence_ids, group.text, "", lang=lang,
                                                    origin="untranslated", flags=[f"no-model:{lang}"])
             tally.untranslated_langs[lang] += 1
+    cache_notes: list[str] = []
     if for_model:
         cache_path = Path(ctx.config.cache).expanduser() if ctx.config.cache else default_cache_path()
         with TranslationCache(cache_path) as cache:
+            cache_notes = cache.notes
             for lang, pending in sorted(for_model.items()):
                 by_group.update((t.group_id, t) for t in _translate_language(ctx, lang, pending, cache, tally))
     translations = [by_group[g.group_id] for g in groups]
@@ -122,7 +124,7 @@ def run(ctx: StageContext) -> StageOutput:
     if tally.counts["batches"]:
         counts["batches"] = tally.counts["batches"]
         counts["generated_tokens"] = tally.counts["generated_tokens"]
-    notes = []
+    notes = [*cache_notes]
     if tally.untranslated_langs:
         counts["untranslated_langs"] = dict(sorted(tally.untranslated_langs.items()))
         notes.append("no model for " + ", ".join(f"`{lang}` ({n} sentence groups)" for lang, n in

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -47,15 +48,37 @@ def cache_key(model_identity: str, settings: dict[str, Any], source: str) -> str
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """Connect and check every page: damage found later would end the stage mid-way."""
+    # a generous timeout: parallel workers may share one cache file
+    db = sqlite3.connect(path, timeout=60)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        verdict = db.execute("PRAGMA quick_check").fetchone()
+        if verdict is None or verdict[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {verdict[0] if verdict else 'no answer'}")
+        db.execute(_SCHEMA)
+        db.commit()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
 class TranslationCache:
     def __init__(self, path: Path):
+        self.notes: list[str] = []  # what happened to the file (a damaged one moved aside)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # a generous timeout: parallel workers may share one cache file
-            self._db = sqlite3.connect(path, timeout=60)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SCHEMA)
-            self._db.commit()
+            try:
+                self._db = _open(path)
+            except sqlite3.DatabaseError as damage:  # not a database, or malformed pages
+                aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+                for suffix in ("", "-wal", "-shm"):
+                    if Path(f"{path}{suffix}").exists():
+                        os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+                self.notes.append(f"translation cache {path} was damaged ({damage}); moved to {aside}, rebuilt empty")
+                self._db = _open(path)
         except (OSError, sqlite3.Error) as err:
             raise ConfigError("", "cache", f"{path} cannot be used: {err}", "a writable SQLite file path") from None
 
