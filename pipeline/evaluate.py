@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 from rich.table import Table
 
-from pipeline.errors import DigestError
+from pipeline.errors import DigestError, terminal_safe
 from pipeline.faithfulness.checker import (
     CITATION_IRRELEVANT,
     WARNING,
@@ -169,7 +169,7 @@ def _write_atomically(path: Path, text: str) -> None:
 def report_tables(report: FaithfulnessReport) -> list[Table]:
     """Two tables for the terminal: the digest-wide rates, then one row per summary sentence."""
     overall = report.overall
-    totals = Table(title=f"faithfulness: {report.digest}")
+    totals = Table(title=f"faithfulness: {terminal_safe(report.digest)}")
     totals.add_column("measure")
     totals.add_column("value", justify="right")
     for name in ("support_rate", "citation_recall", "citation_precision"):
@@ -183,9 +183,10 @@ def report_tables(report: FaithfulnessReport) -> list[Table]:
                             ("problems", "left"), ("sentence", "left")):
         sentences.add_column(column, justify=justify)  # type: ignore[arg-type]
     for verdict in report.sentences:
-        problems = "\n".join(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}"
+        # digest texts may hold rich markup (`[/]`) or control characters: printed as they are
+        problems = "\n".join(terminal_safe(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}")
                              for p in verdict.problems)
-        sentences.add_row(verdict.event_id, str(verdict.index), "yes" if verdict.supported else "NO",
-                          f"{verdict.score:.2f}", problems, verdict.text,
+        sentences.add_row(terminal_safe(verdict.event_id), str(verdict.index), "yes" if verdict.supported else "NO",
+                          f"{verdict.score:.2f}", problems, terminal_safe(verdict.text),
                           style=None if verdict.supported else "red")
     return [totals, sentences]
