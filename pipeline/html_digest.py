@@ -88,7 +88,7 @@ class _Page:
             for name, key in self.outlet_keys.items())
         return Markup(
             "<header>\n<h1>{title}</h1>\n<p class=\"meta\">{meta}</p>\n{missing}"
-            '<form id="filters" aria-label="Filters" onsubmit="return false">\n'
+            '<form id="filters" aria-label="Filters">\n'
             '<label>From <input type="date" id="from"{limits}></label>\n'
             '<label>To <input type="date" id="to"{limits}></label>\n'
             "<fieldset><legend>Outlets</legend>{boxes}</fieldset>\n"
@@ -122,7 +122,9 @@ class _Page:
         flags = sentence.get("flags") or []
         flag = Markup('<span class="flag" title="{1}">{0}</span> ').format(FLAG_LABEL, ", ".join(flags)) if flags \
             else Markup("")
-        outlets = sentence.get("outlets") or len({c["doc_id"] for c in citations})
+        # Digests from before outlets were counted say 0: show the cited documents instead.
+        outlets = count_noun(sentence["outlets"], "outlet") if sentence.get("outlets") \
+            else count_noun(len({c["doc_id"] for c in citations}), "source document")
         buttons, details = Markup(""), Markup("")
         for citation in citations:
             self.citation_number += 1
@@ -134,7 +136,7 @@ class _Page:
             '<span class="corroboration">{outlets}</span>{verdict} <span class="cites">{buttons}</span>'
             "{copies}{conflicts}\n{details}</li>\n"
         ).format(event=event_id, index=index, keys=" ".join(keys), flag=flag, text=sentence["text"],
-                 outlets=count_noun(outlets, "outlet"), verdict=self._verdict(event_id, index), buttons=buttons,
+                 outlets=outlets, verdict=self._verdict(event_id, index), buttons=buttons,
                  copies=self._copies(sentence.get("copies") or {}),
                  conflicts=self._conflicts(sentence.get("conflicts") or []), details=details)
 

@@ -61,6 +61,7 @@
     shown.textContent = visible === total ? "Showing all " + total + " sections"
                                           : "Showing " + visible + " of " + total + " sections";
   }
+  document.getElementById("filters").addEventListener("submit", function (event) { event.preventDefault(); });
   [from, to].forEach(function (input) { input.addEventListener("input", applyFilters); });
   outlets.forEach(function (box) { box.addEventListener("change", applyFilters); });
   applyFilters();
