@@ -51,7 +51,7 @@ class _Page:
         self.citation_number = 0
         # Filter keys: one per outlet (the publisher's host where known, else the document itself).
         self.outlet_of = {d["doc_id"]: d.get("outlet") or _file_name(d) for d in digest["documents"]}
-        cited = {c["doc_id"] for e in digest["events"] for s in e["summary"] for c in s["citations"]}
+        cited = {c["doc_id"] for e in digest["events"] for s in e["summary"] for c in s.get("citations", [])}
         self.outlet_keys = {name: f"o{i}" for i, name in
                             enumerate(sorted({self.outlet_of[d] for d in cited if d in self.outlet_of}))}
 
@@ -67,8 +67,8 @@ class _Page:
         ).format(title, _asset("digest.css"), body, _asset("digest.js"))
 
     def _header(self, title: str) -> Markup:
-        span = self.digest.get("date_range")
-        events = sum(not e["background"] for e in self.digest["events"])
+        span = self.digest.get("date_range") if isinstance(self.digest.get("date_range"), dict) else None
+        events = sum(not e.get("background") for e in self.digest["events"])
         covered = ""
         if span:
             covered = span["start"] if span["start"] == span["end"] else f"{span['start']} to {span['end']}"
@@ -76,9 +76,9 @@ class _Page:
         documents = count_noun(len(self.digest["documents"]), "input document")
         meta = (f"{covered}{documents}, {count_noun(events, 'event')}. "
                 f"Generated at {self.digest.get('generated_at', '')}.")
-        untranslated = self.digest.get("untranslated") or {}
+        untranslated = self.digest.get("untranslated")
         missing = Markup("")
-        if untranslated:
+        if isinstance(untranslated, dict) and untranslated:
             which = ", ".join(f"{count_noun(n, 'sentence')} in {lang}" for lang, n in untranslated.items())
             missing = Markup('<p class="meta">Not translated, so not summarised: {}.</p>\n').format(which)
         bounds = {"min": _first_day(span["start"]), "max": _last_day(span["end"])} if span else {}
@@ -100,23 +100,25 @@ class _Page:
         return Markup('<main>\n<ol class="timeline">\n{}</ol>\n').format(events)
 
     def _event(self, event: dict[str, Any]) -> Markup:
-        if event["background"]:
+        # Only event_id and summary are certain: evaluate renders digests it accepts with less.
+        background, date = bool(event.get("background")), event.get("date")
+        if background:
             when = Markup('<span class="undated">Background</span>')
             note = Markup('<p class="meta">Context reported alongside the events, not an event of its own.</p>')
-        elif event["date"]:
-            when, note = Markup('<time datetime="{0}">{0}</time>').format(event["date"]), Markup("")
+        elif date:
+            when, note = Markup('<time datetime="{0}">{0}</time>').format(date), Markup("")
         else:
             when, note = Markup('<span class="undated">Undated</span>'), Markup("")
         sentences = Markup("").join(self._sentence(event["event_id"], i, s) for i, s in enumerate(event["summary"]))
         return Markup(
             '<li class="event{cls}" id="event-{id}" data-date="{date}">\n{when}<h2>{title}</h2>\n{note}'
             '<ul class="summary">\n{sentences}</ul>\n</li>\n'
-        ).format(cls=" background" if event["background"] else "", id=event["event_id"],
-                 date="" if event["background"] else event["date"] or "", when=when, title=event["title"],
+        ).format(cls=" background" if background else "", id=event["event_id"],
+                 date="" if background else date or "", when=when, title=event.get("title", ""),
                  note=note, sentences=sentences)
 
     def _sentence(self, event_id: str, index: int, sentence: dict[str, Any]) -> Markup:
-        citations = sentence["citations"]
+        citations = sentence.get("citations", [])
         keys = sorted({self.outlet_keys[self.outlet_of[c["doc_id"]]] for c in citations
                        if self.outlet_of.get(c["doc_id"]) in self.outlet_keys})
         flags = sentence.get("flags") or []
@@ -190,8 +192,8 @@ class _Page:
     def _documents(self) -> Markup:
         rows = Markup("").join(
             Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n").format(
-                d["doc_id"], _file_name(d), d.get("date") or "", d.get("outlet") or "", status_text(d["status"]),
-                d.get("citations", 0))
+                d["doc_id"], _file_name(d), d.get("date") or "", d.get("outlet") or "",
+                status_text(d.get("status", "")), d.get("citations", 0))
             for d in self.digest["documents"])
         return Markup(
             '<section aria-labelledby="documents-heading">\n<h2 id="documents-heading">Documents</h2>\n'

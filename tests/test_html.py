@@ -146,3 +146,12 @@ def test_seed_run_writes_the_page_from_its_digest(seed_run):
         before, after = citation["context"]["before"], citation["context"]["after"]
         start, end = citation["start"] - len(before), citation["end"] + len(after)
         assert text[start:end] == before + citation["source_text"] + after
+
+
+def test_a_digest_with_only_the_required_fields_renders():
+    """Evaluate accepts digests with less than render writes; its page must not fail on them."""
+    minimal = {"schema": 1, "documents": [{"doc_id": "a", "path": "/in/a.txt"}],
+               "events": [{"event_id": "e1", "summary": [{"text": "A sentence."}]}]}
+    parsed = Elements(render_html(minimal, {("e1", 0): {"supported": False, "score": 0.1, "problems": []}}))
+    shown = " ".join(parsed.text_by_id["s-e1-0"].split())
+    assert shown == "A sentence. 0 source documents NOT supported (0.10)"
