@@ -142,12 +142,13 @@ def test_table_cells_stay_one_cell(text, cell):
 @pytest.mark.parametrize("shuffle", [lambda xs: xs[::-1], lambda xs: xs[1:] + xs[:1], lambda xs: xs[2:] + xs[:2]])
 def test_record_order_does_not_change_a_byte(shuffle):
     recs = records()
-    expected = (json.dumps(digest_of(recs)), render.render_markdown(digest_of(recs)))
+    expected = (json.dumps(digest_of(recs)), render.render_markdown(digest_of(recs)), render_html(digest_of(recs)))
     shuffled = {name: shuffle(list(values)) for name, values in recs.items()}
     for summary in shuffled["summaries"]:
         for sentence in summary.summary:
             sentence.citations = shuffle(sentence.citations)
-    assert (json.dumps(digest_of(shuffled)), render.render_markdown(digest_of(shuffled))) == expected
+    page = render_html(digest_of(shuffled))
+    assert (json.dumps(digest_of(shuffled)), render.render_markdown(digest_of(shuffled)), page) == expected
 
 
 def test_only_the_timestamp_differs_between_renders():
