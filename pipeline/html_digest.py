@@ -166,16 +166,10 @@ class _Page:
     def _copies(self, copies: dict[str, str]) -> Markup:
         if not copies:
             return Markup("")
-        pairs = "; ".join(f"{self._doc_name(copy)} copies {self._doc_name(original)}"
-                          for copy, original in copies.items())
-        return Markup('<p class="copies">Counted once: {}.</p>').format(pairs)
+        return Markup('<p class="copies">Counted once: {}.</p>').format(copies_text(copies, self.documents))
 
     def _conflicts(self, conflicts: list[dict[str, Any]]) -> Markup:
-        items = Markup("")
-        for conflict in conflicts:
-            variants = "; ".join(f"{v['value']} ({self._sources_of(v['sentence_ids'])})"
-                                 for v in conflict.get("variants", []))
-            items += Markup("<li>{}: {}</li>").format(conflict.get("what", "figure"), variants)
+        items = Markup("").join(Markup("<li>{}</li>").format(conflict_text(c, self.documents)) for c in conflicts)
         return Markup('<div class="conflicts">Sources disagree:<ul>{}</ul></div>').format(items) if items \
             else Markup("")
 
@@ -208,13 +202,29 @@ class _Page:
             '<button type="button" class="close" aria-label="Close (Esc)">Close</button>\n'
             '<div id="viewer-body"></div>\n</dialog>\n')
 
-    def _sources_of(self, sentence_ids: list[str]) -> str:
-        """The files giving a value, from sentence ids ``<doc_id>:<n>``."""
-        return ", ".join(dict.fromkeys(self._doc_name(s.rpartition(":")[0]) for s in sentence_ids))
 
-    def _doc_name(self, doc_id: str) -> str:
-        doc = self.documents.get(doc_id)
-        return _file_name(doc) if doc else doc_id
+
+def copies_text(copies: dict[str, str], documents: dict[str, dict[str, Any]]) -> str:
+    """Which cited documents copy which, by file name: ``b.txt copies a.txt; ...``."""
+    return "; ".join(f"{_doc_name(copy, documents)} copies {_doc_name(original, documents)}"
+                     for copy, original in copies.items())
+
+
+def conflict_text(conflict: dict[str, Any], documents: dict[str, dict[str, Any]]) -> str:
+    """``death toll: 632 (a.txt); 1,037 (b.txt, c.txt)``: each value with the files giving it."""
+    variants = "; ".join(f"{v['value']} ({_sources_of(v['sentence_ids'], documents)})"
+                         for v in conflict.get("variants", []))
+    return f"{conflict.get('what', 'figure')}: {variants}"
+
+
+def _sources_of(sentence_ids: list[str], documents: dict[str, dict[str, Any]]) -> str:
+    """The files giving a value, from sentence ids ``<doc_id>:<n>``."""
+    return ", ".join(dict.fromkeys(_doc_name(s.rpartition(":")[0], documents) for s in sentence_ids))
+
+
+def _doc_name(doc_id: str, documents: dict[str, dict[str, Any]]) -> str:
+    doc = documents.get(doc_id)
+    return _file_name(doc) if doc else doc_id
 
 
 def _file_name(doc: dict[str, Any]) -> str:

@@ -228,6 +228,10 @@ def test_corroboration_and_context_follow_the_schema():
     assert (rendered["outlets"], rendered["copies"]) == (2, {"c": "a"})
     assert rendered["conflicts"][0] == {"what": "death toll", "variants": [
         {"value": "632", "sentence_ids": ["a:0"]}, {"value": "1,037", "sentence_ids": ["b:0"]}]}
+    lines = render.render_markdown(digest).splitlines()
+    assert ("- More than 1,000 containers were delivered, the White House said. [1][2][3] (2 outlets)" in lines)
+    assert "  - counted once: c.txt copies a.txt" in lines
+    assert "  - sources disagree: death toll: 632 (a.txt); 1,037 (b.txt)" in lines
     for event in digest["events"]:
         for s in event["summary"]:
             for c in s["citations"]:

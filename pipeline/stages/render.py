@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import escape
 
-from pipeline.html_digest import count_noun, render_html, status_text
+from pipeline.html_digest import conflict_text, copies_text, count_noun, render_html, status_text
 from pipeline.records import (
     Citation,
     Document,
@@ -194,7 +194,11 @@ def _event_section(event: dict[str, Any], documents: dict[str, dict[str, Any]]) 
             sources.append(citation)
             markers += f"[{len(sources)}]"
         flag = f"{FLAG_MARKER}: {_md(', '.join(sentence['flags']))}: " if sentence["flags"] else ""
-        lines.append(f"- {flag}{_md(sentence['text'])} {markers}")
+        outlets = f" ({count_noun(sentence['outlets'], 'outlet')})" if sentence.get("outlets") else ""
+        lines.append(f"- {flag}{_md(sentence['text'])} {markers}{outlets}")
+        if sentence.get("copies"):
+            lines.append(f"  - counted once: {_md(copies_text(sentence['copies'], documents))}")
+        lines += [f"  - sources disagree: {_md(conflict_text(c, documents))}" for c in sentence.get("conflicts", [])]
     lines += ["", f"Sources ({count_noun(event['sources'], 'document')}):", ""]
     for number, citation in enumerate(sources, 1):
         doc = documents.get(citation["doc_id"], {})
