@@ -91,9 +91,11 @@ class _Page:
             '<form id="filters" aria-label="Filters">\n'
             '<label>From <input type="date" id="from"{limits}></label>\n'
             '<label>To <input type="date" id="to"{limits}></label>\n'
-            "<fieldset><legend>Outlets</legend>{boxes}</fieldset>\n"
+            # Folded: with dozens of outlets the list would take the screen.
+            "<details><summary>Outlets ({outlets})</summary><fieldset><legend>Show sentences citing</legend>"
+            "{boxes}</fieldset></details>\n"
             '<p id="shown" aria-live="polite"></p>\n</form>\n</header>\n'
-        ).format(title=title, meta=meta, missing=missing, limits=limits, boxes=boxes)
+        ).format(title=title, meta=meta, missing=missing, limits=limits, boxes=boxes, outlets=len(self.outlet_keys))
 
     def _timeline(self) -> Markup:
         events = Markup("").join(self._event(e) for e in self.digest["events"])

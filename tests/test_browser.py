@@ -122,6 +122,7 @@ def test_filters_by_outlet_and_date(page, digest):
     page.fill("#to", "")
     assert all(events.nth(i).is_visible() for i in range(events.count()))  # undated come back
 
+    page.locator("#filters summary").click()  # the outlet list is folded
     boxes = page.locator("input[name=outlet]")
     for i in range(1, boxes.count()):
         boxes.nth(i).uncheck()
