@@ -27,6 +27,7 @@ from pipeline.faithfulness.checker import (
 )
 from pipeline.faithfulness.citations import SourceDocument, SourceTexts, resolution_problem, translation_problems
 from pipeline.faithfulness.report import CitationVerdict, FaithfulnessReport, SentenceVerdict
+from pipeline.html_digest import FAITHFULNESS_PAGE, faithfulness_page
 from pipeline.records import Citation, SummarySentence
 
 REPORT_NAME = "faithfulness.json"
@@ -65,6 +66,7 @@ def evaluate_path(target: Path, checker: SupportChecker | None = None) -> Faithf
     target_path = digest_path.parent / REPORT_NAME
     try:
         _write_atomically(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        _write_atomically(target_path.with_name(FAITHFULNESS_PAGE), faithfulness_page(digest_path, report.to_dict()))
     except OSError as err:
         raise DigestError(f"cannot write {target_path}: {err.strerror or err}; "
                           "copy the run folder somewhere writable and evaluate the copy") from None

@@ -18,7 +18,7 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="pipeline-tests-hf-")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED_MEMORY = FIXTURES / "seeds_en.tmx"
+SEED_MEMORY = SEEDS / "seeds_en.tmx"
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,9 @@ sections, markers and document table, and byte-stable output whatever the record
 
 from __future__ import annotations
 
+import html
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,17 @@ import jsonschema
 import pytest
 
 from pipeline.config import Config, ModelConfig
-from pipeline.records import Citation, Document, DocumentDecision, EventSummary, SummarySentence, Translation
+from pipeline.html_digest import render_html
+from pipeline.records import (
+    Citation,
+    Conflict,
+    Document,
+    DocumentDecision,
+    EventSummary,
+    FigureVariant,
+    SummarySentence,
+    Translation,
+)
 from pipeline.stages import render
 from pipeline.stages.base import StageContext
 
@@ -130,12 +142,13 @@ def test_table_cells_stay_one_cell(text, cell):
 @pytest.mark.parametrize("shuffle", [lambda xs: xs[::-1], lambda xs: xs[1:] + xs[:1], lambda xs: xs[2:] + xs[:2]])
 def test_record_order_does_not_change_a_byte(shuffle):
     recs = records()
-    expected = (json.dumps(digest_of(recs)), render.render_markdown(digest_of(recs)))
+    expected = (json.dumps(digest_of(recs)), render.render_markdown(digest_of(recs)), render_html(digest_of(recs)))
     shuffled = {name: shuffle(list(values)) for name, values in recs.items()}
     for summary in shuffled["summaries"]:
         for sentence in summary.summary:
             sentence.citations = shuffle(sentence.citations)
-    assert (json.dumps(digest_of(shuffled)), render.render_markdown(digest_of(shuffled))) == expected
+    page = render_html(digest_of(shuffled))
+    assert (json.dumps(digest_of(shuffled)), render.render_markdown(digest_of(shuffled)), page) == expected
 
 
 def test_only_the_timestamp_differs_between_renders():
@@ -153,9 +166,94 @@ def test_run_writes_both_files_from_the_artifacts(tmp_path):
     config = Config(models={"fr": ModelConfig(id="/models/opus-mt-fr-en", revision="v1")})
     ctx = StageContext(config=config, run_dir=tmp_path, load=lambda stage, name, cls: by_artifact[(stage, name)])
     output = render.run(ctx)
-    assert set(output.files) == {"digest.json", "digest.md"} and not output.artifacts
+    assert set(output.files) == {"digest.json", "digest.md", "digest.html"} and not output.artifacts
     digest = json.loads(output.files["digest.json"])
     jsonschema.Draft202012Validator(SCHEMA).validate(digest)
     assert digest["model"] == {"fr": {"id": "/models/opus-mt-fr-en", "revision": "v1"}}  # nothing translated by model
     assert output.counts == {"events": 2, "background": 1, "documents": 5, "cited_documents": 3}
     assert output.files["digest.md"] == render.render_markdown(digest)
+    assert output.files["digest.html"] == render_html(digest)
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[x](javascript:alert(1))",
+    "![y](javascript:alert(2))",
+    "*bold* `code` _em_ ~~gone~~ &lt;b&gt; <b>raw</b>",
+    "a\n\n## injected heading\n\n| cell |",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_markdown_shows_input_text_literally(hostile):
+    """Every input-derived text (sentence, translation, title, file name, reason) renders as
+    the literal text under a real CommonMark+table parser: no tag, link, heading or cell."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    plain = parser.render(render.render_markdown(digest_of(records())))
+    recs = records()
+    recs["documents"][0].path = f"/in/{hostile}.txt"
+    recs["documents"][3].reason = hostile
+    event = recs["summaries"][2]
+    event.title = hostile
+    event.summary[0].text = hostile
+    event.summary[0].citations[0].translation = hostile
+    markdown = render.render_markdown(digest_of(recs))
+    page = parser.render(markdown)
+    for live in ("<script", "<img", "<a ", "<b>", "<strong>", "<code>", "<em>", "<s>", "<del>", "<h2>", "<td>"):
+        assert page.count(live) == plain.count(live), live
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    assert len(headings) == 5  # the title, three events, the documents table: nothing injected
+    flat = " ".join(hostile.split())
+    assert html.unescape(page).count(flat) >= 4  # title, sentence, translation, reason cell: as typed
+
+
+def test_markdown_keeps_plain_text_readable():
+    """File names and French punctuation pass unchanged: only active characters are escaped."""
+    assert render._md("000_e807d1a348cd26e1.txt") == "000_e807d1a348cd26e1.txt"
+    assert render._md("l'armée « 1 000 » (AFP) : 19-20 mars") == "l'armée « 1 000 » (AFP) : 19-20 mars"
+    assert render._md("_x_ [a] <b> a|b") == "\\_x\\_ \\[a\\] &lt;b&gt; a\\|b"
+
+
+def test_corroboration_and_context_follow_the_schema():
+    recs = records()
+    sentence = recs["summaries"][2].summary[0]
+    sentence.outlets, sentence.copies = 2, {"c": "a"}
+    sentence.conflicts = [Conflict("death toll", [FigureVariant("632", ["a:0"]), FigureVariant("1,037", ["b:0"])])]
+    digest = digest_of(recs)
+    jsonschema.Draft202012Validator(SCHEMA).validate(digest)
+    rendered = digest["events"][0]["summary"][0]
+    assert (rendered["outlets"], rendered["copies"]) == (2, {"c": "a"})
+    assert rendered["conflicts"][0] == {"what": "death toll", "variants": [
+        {"value": "632", "sentence_ids": ["a:0"]}, {"value": "1,037", "sentence_ids": ["b:0"]}]}
+    lines = render.render_markdown(digest).splitlines()
+    assert ("- More than 1,000 containers were delivered, the White House said. [1][2][3] (2 outlets)" in lines)
+    assert "  - counted once: c.txt copies a.txt" in lines
+    assert "  - sources disagree: death toll: 632 (a.txt); 1,037 (b.txt)" in lines
+    for event in digest["events"]:
+        for s in event["summary"]:
+            for c in s["citations"]:
+                before, after = c["context"]["before"], c["context"]["after"]
+                assert TEXT[c["start"] - len(before):c["end"] + len(after)] == before + c["source_text"] + after
+
+
+def test_context_is_cut_at_word_boundaries_in_long_documents():
+    words = " ".join(f"mot{i}" for i in range(400))
+    text = f"{words} Phrase citée ici. {words}"
+    source = "Phrase citée ici."
+    start = text.index(source)
+    cited = render._citation(Citation("a", "a:9", start, start + len(source), source, "x"), text)["context"]
+    assert 0 < len(cited["before"]) <= render.CONTEXT_CHARS and 0 < len(cited["after"]) <= render.CONTEXT_CHARS
+    assert cited["before"].startswith("mot") and cited["after"].rstrip().split()[-1].startswith("mot")
+    assert text[start - len(cited["before"]):start] == cited["before"]
+
+
+def test_make_digest_passes_the_seed_memory():
+    """`make digest` on a fresh clone translates seeds/ from the memory shipped beside them."""
+    root = Path(__file__).resolve().parent.parent
+    dry_run = subprocess.run(["make", "-n", "-C", str(root), "digest"], capture_output=True, text=True, check=True)
+    command = next(line for line in dry_run.stdout.splitlines() if "pipeline run" in line)
+    assert "run seeds --out outputs --memory seeds/seeds_en.tmx" in command
+    assert (root / "seeds" / "seeds_en.tmx").is_file()

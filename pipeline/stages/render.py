@@ -1,5 +1,6 @@
 """The digest: ``digest.json`` for programs (the contract in DESIGN.md, described by
-``pipeline/schemas/digest.schema.json``) and ``digest.md`` for people.
+``pipeline/schemas/digest.schema.json``), ``digest.md`` and ``digest.html`` for people, both
+rendered from the digest.json object so the three always agree.
 
 Both are built from sorted records only, so the same inputs and config give the same bytes
 except for the one ``generated_at`` timestamp (one field in the JSON, one line in the markdown).
@@ -8,16 +9,32 @@ except for the one ``generated_at`` timestamp (one field in the JSON, one line i
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pipeline.records import Document, DocumentDecision, EventSummary, SummarySentence, Translation, document_status
+from markupsafe import escape
+
+from pipeline.html_digest import conflict_text, copies_text, count_noun, render_html, status_text
+from pipeline.records import (
+    Citation,
+    Document,
+    DocumentDecision,
+    EventSummary,
+    SummarySentence,
+    Translation,
+    document_status,
+)
 from pipeline.stages.base import StageContext, StageOutput
 
-VERSION = "1"
+VERSION = "2"
 SCHEMA_VERSION = 1
 FLAG_MARKER = "⚠ unverified translation"
+# Characters of the original document kept on each side of a citation, so a reader sees the
+# cited sentence in its context without the digest carrying whole documents.
+CONTEXT_CHARS = 280
 
 
 def run(ctx: StageContext) -> StageOutput:
@@ -30,7 +47,7 @@ def run(ctx: StageContext) -> StageOutput:
 
     digest = build_digest(documents, decisions, summaries, translations, models, generated_at)
     files = {"digest.json": json.dumps(digest, indent=2, ensure_ascii=False) + "\n",
-             "digest.md": render_markdown(digest)}
+             "digest.md": render_markdown(digest), "digest.html": render_html(digest)}
     counts = {"events": sum(1 for e in digest["events"] if not e["background"]),
               "background": sum(1 for e in digest["events"] if e["background"]),
               "documents": len(digest["documents"]),
@@ -49,6 +66,7 @@ def build_digest(
     """The digest.json object. ``models``: language -> (configured id, configured revision)."""
     events = sorted((s for s in summaries if s.summary), key=_event_order)
     cited = _citation_counts(events)
+    texts = {d.doc_id: d.text for d in documents}
     dated = [e.date for e in events if e.date and not e.background] or [d.date for d in documents if d.date]
     return {
         "schema": SCHEMA_VERSION,
@@ -58,14 +76,14 @@ def build_digest(
         "documents": [
             {"doc_id": d.doc_id, "path": d.path, "date": d.date, "lang": d.lang,
              "status": document_status(d, decisions.get(d.doc_id)), "title": d.title, "encoding": d.encoding,
-             "line": d.line, "citations": cited.get(d.doc_id, 0)}
+             "line": d.line, "outlet": _outlet(d), "citations": cited.get(d.doc_id, 0)}
             for d in sorted(documents, key=lambda d: (d.path, d.line or 0, d.doc_id))
         ],
         "untranslated": _untranslated(translations),
         "events": [
             {"event_id": e.event_id, "title": e.title, "date": e.date, "background": e.background,
              "sources": len({c.doc_id for s in e.summary for c in s.citations}),
-             "summary": [_summary_sentence(s) for s in e.summary]}
+             "summary": [_summary_sentence(s, texts) for s in e.summary]}
             for e in events
         ],
     }
@@ -112,9 +130,29 @@ def _untranslated(translations: list[Translation]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _summary_sentence(sentence: SummarySentence) -> dict[str, Any]:
+def _outlet(document: Document) -> str | None:
+    """The publisher's host name where the source gives a URL (``www.`` dropped)."""
+    host = urlsplit(document.url).hostname if document.url else None
+    return host.removeprefix("www.") if host else None
+
+
+def _summary_sentence(sentence: SummarySentence, texts: dict[str, str]) -> dict[str, Any]:
     return {"text": sentence.text, "flags": sorted(sentence.flags),
-            "citations": [c.to_dict() for c in sorted(sentence.citations, key=lambda c: (c.doc_id, c.start))]}
+            "outlets": sentence.outlets, "copies": dict(sorted(sentence.copies.items())),
+            "conflicts": [c.to_dict() for c in sentence.conflicts],
+            "citations": [_citation(c, texts.get(c.doc_id, ""))
+                          for c in sorted(sentence.citations, key=lambda c: (c.doc_id, c.start))]}
+
+
+def _citation(citation: Citation, text: str) -> dict[str, Any]:
+    """The citation with the original text around its span, cut at word boundaries."""
+    before = text[max(0, citation.start - CONTEXT_CHARS):citation.start] if text else ""
+    after = text[citation.end:citation.end + CONTEXT_CHARS] if text else ""
+    if citation.start > CONTEXT_CHARS and " " in before:
+        before = before[before.index(" ") + 1:]
+    if citation.end + CONTEXT_CHARS < len(text) and " " in after:
+        after = after[:after.rindex(" ")]
+    return {**citation.to_dict(), "context": {"before": before, "after": after}}
 
 
 def render_markdown(digest: dict[str, Any]) -> str:
@@ -123,12 +161,12 @@ def render_markdown(digest: dict[str, Any]) -> str:
     lines = ["# Digest of the reports", ""]
     if span:
         covered = span["start"] if span["start"] == span["end"] else f"{span['start']} to {span['end']}"
-        lines.append(f"Covering {covered}: {_count(len(digest['documents']), 'input document')}, "
-                     f"{_count(sum(not e['background'] for e in digest['events']), 'event')}.")
+        lines.append(f"Covering {covered}: {count_noun(len(digest['documents']), 'input document')}, "
+                     f"{count_noun(sum(not e['background'] for e in digest['events']), 'event')}.")
         lines.append("")
     lines += [f"Generated at {digest['generated_at']}.", ""]
     if digest["untranslated"]:
-        missing = ", ".join(f"{_count(n, 'sentence')} in `{lang}`" for lang, n in digest["untranslated"].items())
+        missing = ", ".join(f"{count_noun(n, 'sentence')} in `{lang}`" for lang, n in digest["untranslated"].items())
         lines += [f"Not translated, so not summarised: {missing} (no model is configured for that language; "
                   "add one under `models:` in models.yaml).", ""]
     for event in digest["events"]:
@@ -136,16 +174,16 @@ def render_markdown(digest: dict[str, Any]) -> str:
     lines += ["## Documents", "", "| document | file | date | lang | status | citations |", "|---|---|---|---|---|---|"]
     for doc in digest["documents"]:
         cells = [doc["doc_id"], Path(doc["path"]).name + (f" line {doc['line']}" if doc["line"] else ""),
-                 doc["date"] or "", doc["lang"] or "", _status_text(doc["status"]), str(doc["citations"])]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+                 doc["date"] or "", doc["lang"] or "", status_text(doc["status"]), str(doc["citations"])]
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _event_section(event: dict[str, Any], documents: dict[str, dict[str, Any]]) -> list[str]:
     if event["background"]:
-        heading = "## Background" + (f": {event['title']}" if event["title"].lower() != "background" else "")
+        heading = "## Background" + (f": {_md(event['title'])}" if event["title"].lower() != "background" else "")
     else:
-        heading = f"## {event['date'] or 'undated'}: {event['title']}"
+        heading = f"## {_md(event['date'] or 'undated')}: {_md(event['title'])}"
     lines = [heading, ""]
     if event["background"]:
         lines += ["_Context reported alongside the events above, not an event of its own._", ""]
@@ -155,33 +193,34 @@ def _event_section(event: dict[str, Any], documents: dict[str, dict[str, Any]]) 
         for citation in sentence["citations"]:
             sources.append(citation)
             markers += f"[{len(sources)}]"
-        flag = f"{FLAG_MARKER}: {', '.join(sentence['flags'])}: " if sentence["flags"] else ""
-        lines.append(f"- {flag}{_inline(sentence['text'])} {markers}")
-    lines += ["", f"Sources ({_count(event['sources'], 'document')}):", ""]
+        flag = f"{FLAG_MARKER}: {_md(', '.join(sentence['flags']))}: " if sentence["flags"] else ""
+        outlets = f" ({count_noun(sentence['outlets'], 'outlet')})" if sentence.get("outlets") else ""
+        lines.append(f"- {flag}{_md(sentence['text'])} {markers}{outlets}")
+        if sentence.get("copies"):
+            lines.append(f"  - counted once: {_md(copies_text(sentence['copies'], documents))}")
+        lines += [f"  - sources disagree: {_md(conflict_text(c, documents))}" for c in sentence.get("conflicts", [])]
+    lines += ["", f"Sources ({count_noun(event['sources'], 'document')}):", ""]
     for number, citation in enumerate(sources, 1):
         doc = documents.get(citation["doc_id"], {})
-        where = f"{Path(doc.get('path', citation['doc_id'])).name}, {doc.get('date') or 'undated'}"
-        lines.append(f"{number}. {citation['doc_id']} ({where}), sentence {citation['sentence_id']}, "
+        where = f"{_md(Path(doc.get('path', citation['doc_id'])).name)}, {_md(doc.get('date') or 'undated')}"
+        lines.append(f"{number}. {_md(citation['doc_id'])} ({where}), sentence {_md(citation['sentence_id'])}, "
                      f"characters {citation['start']}-{citation['end']}")
-        lines.append(f"   - original: «{_inline(citation['source_text'])}»")
-        lines.append(f"   - translation: {_inline(citation['translation'])}")
+        lines.append(f"   - original: «{_md(citation['source_text'])}»")
+        lines.append(f"   - translation: {_md(citation['translation'])}")
     lines.append("")
     return lines
 
 
-def _status_text(status: str) -> str:
-    kind, _, detail = status.partition(":")
-    return {"duplicate-of": f"duplicate of {detail}", "skipped": f"skipped: {detail}"}.get(kind, status)
+# Markdown punctuation that can start a link, image, emphasis, code span, heading or table cell
+# wherever it appears inline; an underscore only at a word's edge (inside a word, as in file
+# names, it is literal). Line starts need nothing: every input text follows a fixed prefix.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*\[\]#|~]|(?<!\w)_|_(?!\w))")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _md(text: str) -> str:
+    """Input text as literal inline Markdown: one line (a file name or sentence may hold line
+    breaks), HTML characters as entities so no tag or entity is live, Markdown punctuation
+    backslash-escaped so no link (``[x](javascript:...)``), heading or cell break is."""
+    flat = str(escape(" ".join(text.split()))).replace("&#39;", "'").replace("&#34;", '"')
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", flat)
 
-
-def _inline(text: str) -> str:
-    """One markdown line: a source sentence may hold line breaks."""
-    return " ".join(text.split())
-
-
-def _cell(text: str) -> str:
-    return _inline(text).replace("|", "\\|")
