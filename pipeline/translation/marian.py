@@ -274,17 +274,16 @@ def load_translator(lang: str, config: ModelConfig) -> MarianTranslator:
     if wrong_kind:  # transformers would fail on it with an AssertionError deep in MarianMTModel
         raise ModelNotFoundError(lang, config.id, f"models.{lang}.id", wrong_kind)
     source = str(Path(config.id).expanduser()) if local else config.id
-    revision = {} if local else {"revision": config.revision}
     try:
-        model = MarianMTModel.from_pretrained(source, dtype=dtype, **revision)
+        model = MarianMTModel.from_pretrained(source, dtype=dtype, revision=config.revision)
     except OSError as err:  # transformers wraps hub errors (offline, not found, bad id) in OSError
         raise ModelNotFoundError(lang, config.id, f"models.{lang}.id", _first_line(err)) from None
     try:
-        tokenizer = MarianTokenizer.from_pretrained(source, **revision)
+        tokenizer = MarianTokenizer.from_pretrained(source, revision=config.revision)
     # MarianTokenizer gets None for a missing source.spm and fails with TypeError on the path
     except (OSError, TypeError):
         raise ModelNotFoundError(lang, config.id, f"models.{lang}.id",
                                  f"its tokenizer files ({', '.join(_TOKENIZER_FILES)}) are missing") from None
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers' stubs type `to` through a decorator
     model.eval()
     return MarianTranslator(lang, config, tokenizer, model, device)
