@@ -84,3 +84,33 @@ def test_run_with_a_missing_model_exits_1_with_one_line(hub_cache: Path, tmp_pat
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: model for `fr`") and "--model fr=" in lines[0]
+
+
+def bert_folder(tmp_path: Path, tiny_model_dir: Path) -> Path:
+    """A complete-looking checkpoint folder whose config says BERT, not Marian."""
+    import json
+
+    folder = tmp_path / "bert"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    (folder / "config.json").write_text(json.dumps({**config, "model_type": "bert"}), encoding="utf-8")
+    return folder
+
+
+def test_a_non_marian_folder_is_not_usable(tmp_path: Path, tiny_model_dir: Path) -> None:
+    folder = bert_folder(tmp_path, tiny_model_dir)
+    [status] = statuses(fr=str(folder))
+    assert not status.available and "bert model, not a Marian" in status.where
+    result = runner.invoke(app, ["models", "--model", f"fr={folder}"], env=WIDE)
+    row = next(line for line in result.output.splitlines() if " fr " in line)
+    assert " no " in row and " yes " not in row
+
+
+def test_run_with_a_non_marian_folder_exits_1_with_one_line(tmp_path: Path, tiny_model_dir: Path) -> None:
+    folder = bert_folder(tmp_path, tiny_model_dir)
+    result = runner.invoke(app, ["run", str(SEEDS), "--out", str(tmp_path / "run"), "--quiet",
+                                 "--model", f"fr={folder}"], env=WIDE)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "bert model, not a Marian" in lines[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -42,6 +43,17 @@ def _missing_files(folder: Path) -> list[str]:
     return missing
 
 
+def _not_marian(folder: Path) -> str | None:
+    """Why the checkpoint in ``folder`` is no Marian translation model (a BERT folder, a bad config)."""
+    try:
+        model_type = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        return "its config.json is not a readable JSON object"
+    if model_type == "marian":
+        return None
+    return f"it holds a {model_type or 'untyped'} model, not a Marian translation model"
+
+
 def _cached_snapshot(model: ModelConfig) -> tuple[Path | None, str]:
     """The Hugging Face cache folder holding ``model`` at its revision, or why there is none.
 
@@ -60,6 +72,9 @@ def _cached_snapshot(model: ModelConfig) -> tuple[Path | None, str]:
     missing = _missing_files(snapshot)
     if missing:
         return None, f"cached at {snapshot} without {', '.join(missing)}"
+    wrong_kind = _not_marian(snapshot)
+    if wrong_kind:
+        return None, f"cached at {snapshot}, but {wrong_kind}"
     return snapshot, str(snapshot)
 
 
@@ -69,8 +84,12 @@ def model_status(lang: str, model: ModelConfig) -> ModelStatus:
         if not folder.is_dir():
             return ModelStatus(lang, model.id, model.revision, False, f"no such folder: {folder}")
         missing = _missing_files(folder)
-        where = str(folder.resolve()) if not missing else f"{folder} lacks {', '.join(missing)}"
-        return ModelStatus(lang, model.id, model.revision, not missing, where)
+        if missing:
+            return ModelStatus(lang, model.id, model.revision, False, f"{folder} lacks {', '.join(missing)}")
+        wrong_kind = _not_marian(folder)
+        if wrong_kind:
+            return ModelStatus(lang, model.id, model.revision, False, f"{folder}: {wrong_kind}")
+        return ModelStatus(lang, model.id, model.revision, True, str(folder.resolve()))
     snapshot, where = _cached_snapshot(model)
     return ModelStatus(lang, model.id, model.revision, snapshot is not None, where)
 
@@ -251,18 +270,20 @@ def load_translator(lang: str, config: ModelConfig) -> MarianTranslator:
     local = is_local(config.id)
     if local and not Path(config.id).expanduser().is_dir():
         raise ModelNotFoundError(lang, config.id, f"models.{lang}.id", "no such folder")
+    wrong_kind = _not_marian(Path(config.id).expanduser()) if local else None
+    if wrong_kind:  # transformers would fail on it with an AssertionError deep in MarianMTModel
+        raise ModelNotFoundError(lang, config.id, f"models.{lang}.id", wrong_kind)
     source = str(Path(config.id).expanduser()) if local else config.id
-    revision = {} if local else {"revision": config.revision}
     try:
-        model = MarianMTModel.from_pretrained(source, dtype=dtype, **revision)
+        model = MarianMTModel.from_pretrained(source, dtype=dtype, revision=config.revision)
     except OSError as err:  # transformers wraps hub errors (offline, not found, bad id) in OSError
         raise ModelNotFoundError(lang, config.id, f"models.{lang}.id", _first_line(err)) from None
     try:
-        tokenizer = MarianTokenizer.from_pretrained(source, **revision)
+        tokenizer = MarianTokenizer.from_pretrained(source, revision=config.revision)
     # MarianTokenizer gets None for a missing source.spm and fails with TypeError on the path
     except (OSError, TypeError):
         raise ModelNotFoundError(lang, config.id, f"models.{lang}.id",
                                  f"its tokenizer files ({', '.join(_TOKENIZER_FILES)}) are missing") from None
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers' stubs type `to` through a decorator
     model.eval()
     return MarianTranslator(lang, config, tokenizer, model, device)
