@@ -101,6 +101,7 @@ def run(
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda (overrides models.yaml).")] = None,
     until: Annotated[str | None, typer.Option(help="Stop after this stage.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="If another run is using --out, wait for it to end.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Run the stages (ingest, dedup, translate, events, summarize, render) on INPUTS."""
@@ -119,7 +120,7 @@ def run(
             console.print(f"[bold]{report.name}[/]: {tag.get(report.status, report.status)}", highlight=False)
 
         kwargs = {"progress": progress} if progress else {}
-        result = run_pipeline(inputs, out, cfg, until=until, force=force, on_stage=on_stage, **kwargs)
+        result = run_pipeline(inputs, out, cfg, until=until, force=force, on_stage=on_stage, wait=wait, **kwargs)
     except PipelineError as err:
         raise _fail(err) from None
     console.print(_summary_table(result))

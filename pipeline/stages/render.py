@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.records import Document, DocumentDecision, EventSummary, SummarySentence, Translation, document_status
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, SUMMARIES, TRANSLATIONS
+from pipeline.stages.base import Stage, StageContext, StageOutput
 
 VERSION = "1"
 SCHEMA_VERSION = 1
@@ -21,10 +22,10 @@ FLAG_MARKER = "⚠ unverified translation"
 
 
 def run(ctx: StageContext) -> StageOutput:
-    documents = ctx.records("ingest", "documents", Document)
-    decisions = {d.doc_id: d for d in ctx.records("dedup", "documents", DocumentDecision)}
-    summaries = ctx.records("summarize", "summaries", EventSummary)
-    translations = ctx.records("translate", "translations", Translation)
+    documents = ctx.read(DOCUMENTS)
+    decisions = {d.doc_id: d for d in ctx.read(DECISIONS)}
+    summaries = ctx.read(SUMMARIES)
+    translations = ctx.read(TRANSLATIONS)
     models = {lang: (m.id, m.revision) for lang, m in ctx.config.models.items()}
     generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -185,3 +186,7 @@ def _inline(text: str) -> str:
 
 def _cell(text: str) -> str:
     return _inline(text).replace("|", "\\|")
+
+
+STAGE = Stage("render", VERSION, run, config_sections=("models",),
+              reads=(DOCUMENTS, DECISIONS, SUMMARIES, TRANSLATIONS), files=("digest.json", "digest.md"))
