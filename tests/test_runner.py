@@ -182,3 +182,43 @@ def test_an_unwritable_out_is_one_line_exit_1(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     result = CliRunner().invoke(app, ["run", "seeds", "--out", str(tmp_path / "file" / "run")])
     assert result.exit_code == 1 and "choose another --out" in result.output and "Traceback" not in result.output
+
+
+def test_editing_code_a_stage_imports_redoes_that_stage(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "src" / "codestage_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "helper.py").write_text("def words(text):\n    return text.split()\n", encoding="utf-8")
+    (package / "stage.py").write_text(
+        "from pipeline.records import Document\n"
+        "from pipeline.stages.base import StageOutput\n"
+        "from codestage_pkg.helper import words\n\n"
+        "def run(ctx):\n"
+        "    docs = [Document(doc_id=p.stem, path=str(p), sha256='x', text=' '.join(words(p.read_text()))) "
+        "for p in ctx.inputs]\n"
+        "    return StageOutput(artifacts={'documents': docs})\n",
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    import importlib
+
+    module = importlib.import_module("codestage_pkg.stage")
+    stages = (Stage("first", "1", module.run, writes=(FIRST,), extra_inputs=("inputs",)),)
+    run_dir = tmp_path / "run"
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "done"}
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "reused"}
+    # a comment alone is no code change; a changed statement in an imported module is
+    (package / "helper.py").write_text("# words\ndef words(text):\n    return text.split()\n", encoding="utf-8")
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "reused"}
+    (package / "helper.py").write_text("def words(text):\n    return text.lower().split()\n", encoding="utf-8")
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "done"}
+
+
+def test_a_real_stage_fingerprint_covers_the_modules_it_imports() -> None:
+    from pipeline.codehash import CodeHasher
+    from pipeline.stages import dedup
+
+    closure = CodeHasher().closure(dedup.STAGE.run.__module__, {"pipeline"})
+    assert {"pipeline", "pipeline.stages.dedup", "pipeline.matching", "pipeline.records"} <= closure
+    assert "pipeline.cli" not in closure and "pipeline.runner" not in closure
