@@ -84,7 +84,7 @@ def no_progress(description: str, total: int | None) -> Iterator[Progress]:
 
 @dataclass
 class StageOutput:
-    artifacts: dict[str, list[Record]] = field(default_factory=dict)  # artifact name -> records
+    artifacts: dict[str, Sequence[Record]] = field(default_factory=dict)  # artifact name -> records
     counts: dict[str, Any] = field(default_factory=dict)  # shown in the manifest and the run summary
     notes: list[str] = field(default_factory=list)  # one-line warnings for the run summary
     files: dict[str, str] = field(default_factory=dict)  # run-dir-level files (digest.json, digest.md)
