@@ -30,6 +30,8 @@ test: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/mypy pipeline
 
 clean:
 	rm -rf $(VENV) outputs/*/ outputs/*.json outputs/*.md

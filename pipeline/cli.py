@@ -111,6 +111,7 @@ def run(
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda (overrides models.yaml).")] = None,
     until: Annotated[str | None, typer.Option(help="Stop after this stage.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="If another run is using --out, wait for it to end.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     follow_links: Annotated[
         bool, typer.Option("--follow-links", help="Read symbolic links in input folders that point outside them.")
@@ -119,7 +120,6 @@ def run(
     """Run the stages (ingest, dedup, translate, events, summarize, render) on INPUTS."""
     from pipeline.config import load_config, parse_model_overrides, with_overrides
     from pipeline.runner import run_pipeline
-    from pipeline.sources import discover_inputs
 
     _leave_progress_to_the_cli()
     console = Console(quiet=quiet)
@@ -136,10 +136,8 @@ def run(
                 raise NoInputError([str(p) for p in inputs], report.notes)
 
         kwargs = {"progress": progress} if progress else {}
-        # the runner's own discovery never follows links out of a folder; when asked to, the
-        # files are found here and handed over as given files, which are always read
-        files = discover_inputs(inputs, follow_links=True) if follow_links else inputs
-        result = run_pipeline(files, out, cfg, until=until, force=force, on_stage=on_stage, **kwargs)
+        result = run_pipeline(inputs, out, cfg, until=until, force=force, on_stage=on_stage, wait=wait,
+                              follow_links=follow_links, **kwargs)
     except PipelineError as err:
         raise _fail(err) from None
     except KeyboardInterrupt:

@@ -8,15 +8,13 @@ JSON Lines a person can read and a cluster engine can ship.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 R = TypeVar("R", bound="Record")
 
 
 class Record:
     """Mixin: dict round-trip that ignores unknown keys (forward compatible artifacts)."""
-
-    kind: ClassVar[str] = "record"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
@@ -31,7 +29,6 @@ class Record:
 class Document(Record):
     """One input document. ``text`` is the decoded ORIGINAL text; spans index into it."""
 
-    kind: ClassVar[str] = "document"
     doc_id: str
     path: str
     sha256: str
@@ -55,7 +52,6 @@ class Document(Record):
 class Sentence(Record):
     """A sentence with its exact span: ``document.text[start:end] == text``."""
 
-    kind: ClassVar[str] = "sentence"
     sentence_id: str  # "<doc_id>:<n>"
     doc_id: str
     start: int
@@ -68,7 +64,6 @@ class Sentence(Record):
 class DocumentDecision(Record):
     """What dedup decided about one (non-skipped) document."""
 
-    kind: ClassVar[str] = "document"
     doc_id: str
     duplicate_of: str | None = None
     similarity: float | None = None  # estimated Jaccard with the canonical document
@@ -79,7 +74,6 @@ class DocumentDecision(Record):
 class SentenceGroup(Record):
     """Sentences (across documents) that state the same thing; translated once."""
 
-    kind: ClassVar[str] = "group"
     group_id: str
     representative: str  # sentence_id of the member that gets translated
     sentence_ids: list[str]
@@ -92,7 +86,6 @@ class SentenceGroup(Record):
 class Translation(Record):
     """The English text of one sentence group."""
 
-    kind: ClassVar[str] = "translation"
     group_id: str
     sentence_ids: list[str]
     source: str
@@ -109,7 +102,6 @@ class Translation(Record):
 class Event(Record):
     """A real-world happening: a cluster of sentence groups."""
 
-    kind: ClassVar[str] = "event"
     event_id: str
     title: str
     date: str | None
@@ -121,7 +113,6 @@ class Event(Record):
 
 @dataclass
 class Citation(Record):
-    kind: ClassVar[str] = "citation"
     doc_id: str
     sentence_id: str
     start: int
@@ -134,7 +125,6 @@ class Citation(Record):
 class FigureVariant(Record):
     """One value that some outlets give for a disputed figure, and the sentences that give it."""
 
-    kind: ClassVar[str] = "figure_variant"
     value: str  # as the English translation states it: "632", "1,037", "19 March"
     sentence_ids: list[str]
 
@@ -143,7 +133,6 @@ class FigureVariant(Record):
 class Conflict(Record):
     """Outlets disagree on one figure of a claim (a toll of 632 vs 1,037; 19 vs 29 March)."""
 
-    kind: ClassVar[str] = "conflict"
     what: str  # what the figure measures or dates, in English: "death toll", "date"
     variants: list[FigureVariant]
 
@@ -154,7 +143,6 @@ class Conflict(Record):
 
 @dataclass
 class SummarySentence(Record):
-    kind: ClassVar[str] = "summary_sentence"
     text: str
     citations: list[Citation]
     flags: list[str] = field(default_factory=list)
@@ -179,7 +167,6 @@ class SummarySentence(Record):
 
 @dataclass
 class EventSummary(Record):
-    kind: ClassVar[str] = "event_summary"
     event_id: str
     title: str
     date: str | None

@@ -211,8 +211,8 @@ def test_a_file_deleted_between_discovery_and_reading_is_skipped(tmp_path: Path,
     (inputs / "b.txt").write_text(FRENCH.replace("jeudi", "vendredi"), encoding="utf-8")
     discover = pipeline.runner.discover_inputs
 
-    def discover_then_delete(paths: list[Path]) -> list[Path]:
-        found = discover(paths)
+    def discover_then_delete(paths: list[Path], follow_links: bool = False) -> list[Path]:
+        found = discover(paths, follow_links=follow_links)
         (inputs / "b.txt").unlink()
         return found
 

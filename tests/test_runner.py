@@ -4,8 +4,6 @@ resume, invalidation, --force, --until, crash safety, missing stages and the man
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from pipeline import runner
 from pipeline.config import Config, parse_config
 from pipeline.errors import StageNotRunError, UsageError
 from pipeline.records import Document, Sentence
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.base import Artifact, Stage, StageContext, StageOutput
 
 CALLS: list[str] = []
 
@@ -27,7 +25,7 @@ def _first(ctx: StageContext) -> StageOutput:
 
 def _second(ctx: StageContext) -> StageOutput:
     CALLS.append("second")
-    docs = ctx.records("first", "documents", Document)
+    docs = ctx.read(FIRST)
     if any("CRASH" in d.text for d in docs):
         raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-stage
     sentences = [Sentence(sentence_id=f"{d.doc_id}:0", doc_id=d.doc_id, start=0, end=len(d.text), text=d.text)
@@ -36,23 +34,22 @@ def _second(ctx: StageContext) -> StageOutput:
                        notes=["a note for the summary"])
 
 
+FIRST = Artifact("first", "documents", Document)
+SECOND = Artifact("second", "sentences", Sentence)
+FAKE_STAGES = (
+    Stage("first", "1", lambda ctx: _first(ctx), config_sections=("ingest",), writes=(FIRST,),
+          extra_inputs=("inputs",)),
+    Stage("second", "1", lambda ctx: _second(ctx), config_sections=("dedup",), reads=(FIRST,), writes=(SECOND,)),
+)
+
+
 @pytest.fixture()
 def fake_stages(monkeypatch: pytest.MonkeyPatch) -> None:
     CALLS.clear()
-    package = types.ModuleType("fake_stages")
-    package.__path__ = []  # a package with no modules on disk, like a stage folder before a stage is built
-    monkeypatch.setitem(sys.modules, "fake_stages", package)
-    for name, fn in (("first", _first), ("second", _second)):
-        module = types.ModuleType(f"fake_stages.{name}")
-        module.VERSION = "1"
-        module.run = fn
-        monkeypatch.setitem(sys.modules, f"fake_stages.{name}", module)
-    monkeypatch.setattr(runner, "STAGES", (
-        runner.StageSpec("first", "fake_stages.first", ("ingest",), reads_inputs=True),
-        runner.StageSpec("second", "fake_stages.second", ("dedup",)),
-        runner.StageSpec("third", "fake_stages.not_built", ()),
-    ))
-    monkeypatch.setattr(runner, "STAGE_NAMES", ("first", "second", "third"))
+    original = runner.run_pipeline
+    monkeypatch.setattr(runner, "run_pipeline", lambda *a, **k: original(*a, **{"stages": FAKE_STAGES, **k}))
+    monkeypatch.setattr(runner, "STAGES", FAKE_STAGES)
+    monkeypatch.setattr(runner, "STAGE_NAMES", ("first", "second"))
 
 
 @pytest.fixture()
@@ -71,10 +68,9 @@ def statuses(result: runner.RunResult) -> dict[str, str]:
     return {r.name: r.status for r in result.stages}
 
 
-def test_missing_stage_is_reported_not_faked(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+def test_every_stage_runs_in_order(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
     result = runner.run_pipeline([inputs], tmp_path / "run", Config())
-    assert statuses(result) == {"first": "done", "second": "done", "third": "not-available"}
-    assert not (tmp_path / "run" / "third").exists()
+    assert statuses(result) == {"first": "done", "second": "done"}
 
 
 def test_discovery_takes_known_suffixes_and_skips_hidden(inputs: Path) -> None:
@@ -144,7 +140,6 @@ def test_manifest_records_inputs_config_versions_and_stages(fake_stages: None, i
     assert set(manifest["versions"]) >= {"pipeline", "python", "torch", "transformers", "datasets"}
     assert manifest["stages"]["first"]["status"] == "done"
     assert manifest["stages"]["first"]["counts"] == {"documents": 2}
-    assert manifest["stages"]["third"]["status"] == "not-available"
     assert manifest["documents"] == []  # only filled once the real ingest stage has run
 
 
@@ -155,3 +150,75 @@ def test_inspect_dumps_a_finished_stage(fake_stages: None, inputs: Path, tmp_pat
     assert [r["sentence_id"] for r in rows] == ["a:0", "b:0"]
     with pytest.raises(UsageError):
         runner.inspect_stage(run_dir, "nope")
+
+
+def test_a_damaged_or_missing_artifact_is_rebuilt(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    whole = (run_dir / "first" / "documents.jsonl").read_text(encoding="utf-8")
+    (run_dir / "first" / "documents.jsonl").write_text(whole[: len(whole) // 2], encoding="utf-8")  # truncated
+    result = runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    assert statuses(result)["first"] == "done" and "altered or damaged" in (result.stages[0].detail or "")
+    assert (run_dir / "first" / "documents.jsonl").read_text(encoding="utf-8") == whole
+    (run_dir / "second" / "sentences.jsonl").unlink()  # deleted while its marker stays
+    result = runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    assert statuses(result) == {"first": "reused", "second": "done"}
+    assert [r["sentence_id"] for r in runner.inspect_stage(run_dir, "second")] == ["a:0", "b:0"]
+
+
+def test_a_second_run_into_a_locked_folder_fails_at_once(fake_stages: None, inputs: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with runner.run_lock(run_dir), pytest.raises(runner.RunDirError, match="in use by another run .process"):
+        runner.run_pipeline([inputs], run_dir, Config(), until="second")
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), until="second"))["second"] == "done"
+
+
+def test_an_unwritable_out_is_one_line_exit_1(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "seeds", "--out", str(tmp_path / "file" / "run")])
+    assert result.exit_code == 1 and "choose another --out" in result.output and "Traceback" not in result.output
+
+
+def test_editing_code_a_stage_imports_redoes_that_stage(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "src" / "codestage_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "helper.py").write_text("def words(text):\n    return text.split()\n", encoding="utf-8")
+    (package / "stage.py").write_text(
+        "from pipeline.records import Document\n"
+        "from pipeline.stages.base import StageOutput\n"
+        "from codestage_pkg.helper import words\n\n"
+        "def run(ctx):\n"
+        "    docs = [Document(doc_id=p.stem, path=str(p), sha256='x', text=' '.join(words(p.read_text()))) "
+        "for p in ctx.inputs]\n"
+        "    return StageOutput(artifacts={'documents': docs})\n",
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    import importlib
+
+    module = importlib.import_module("codestage_pkg.stage")
+    stages = (Stage("first", "1", module.run, writes=(FIRST,), extra_inputs=("inputs",)),)
+    run_dir = tmp_path / "run"
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "done"}
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "reused"}
+    # a comment alone is no code change; a changed statement in an imported module is
+    (package / "helper.py").write_text("# words\ndef words(text):\n    return text.split()\n", encoding="utf-8")
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "reused"}
+    (package / "helper.py").write_text("def words(text):\n    return text.lower().split()\n", encoding="utf-8")
+    assert statuses(runner.run_pipeline([inputs], run_dir, Config(), stages=stages)) == {"first": "done"}
+
+
+def test_a_real_stage_fingerprint_covers_the_modules_it_imports() -> None:
+    from pipeline.codehash import CodeHasher
+    from pipeline.stages import dedup
+
+    closure = CodeHasher().closure(dedup.STAGE.run.__module__, {"pipeline"})
+    assert {"pipeline", "pipeline.stages.dedup", "pipeline.matching", "pipeline.records"} <= closure
+    assert "pipeline.cli" not in closure and "pipeline.runner" not in closure

@@ -29,7 +29,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,7 +48,8 @@ from pipeline.matching import (
     veto,
 )
 from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
-from pipeline.stages.base import Progress, ProgressFactory, StageContext, StageOutput, no_progress
+from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, GROUPS, SENTENCES
+from pipeline.stages.base import Artifact, Progress, ProgressFactory, Stage, StageContext, StageOutput, no_progress
 
 VERSION = "1"
 
@@ -93,8 +93,8 @@ class _TokenHashes:
 
 
 def run(ctx: StageContext) -> StageOutput:
-    documents = [d for d in ctx.records("ingest", "documents", Document) if not d.skipped]
-    sentences = ctx.records("ingest", "sentences", Sentence)
+    documents = [d for d in ctx.read(DOCUMENTS) if not d.skipped]
+    sentences = ctx.read(SENTENCES)
     return deduplicate(documents, sentences, ctx.config.dedup, ctx.progress)
 
 
@@ -142,10 +142,10 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def inspect_rows(rows: Callable[[str, str], list[dict[str, Any]]], run_dir: Path) -> list[dict[str, Any]]:
+def inspect_rows(rows: Callable[[Artifact[Any]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """`pipeline inspect RUN dedup`: documents first, then groups, each tagged with its kind."""
-    documents = [{"kind": "document", **row} for row in rows("dedup", "documents")]
-    groups = [{"kind": "group", **row} for row in rows("dedup", "groups")]
+    documents = [{"kind": "document", **row} for row in rows(DECISIONS)]
+    groups = [{"kind": "group", **row} for row in rows(GROUPS)]
     return documents + groups
 
 
@@ -345,3 +345,7 @@ def _make_group(docs: list[_Doc], duplicates: set[str], keys: list[_Key], simila
         lang=center.lang,
         similarity=round(similarity, 4),
     )
+
+
+STAGE = Stage("dedup", VERSION, run, config_sections=("dedup",), reads=(DOCUMENTS, SENTENCES),
+              writes=(DECISIONS, GROUPS), inspect=inspect_rows)

@@ -27,7 +27,8 @@ from pipeline.config import EventsConfig
 from pipeline.dates import Period, TimeMention, infer_document_period, parse_period, resolve_times
 from pipeline.features import actors, content_words, normalise_rows, quantities, set_vectors, tfidf
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import DOCUMENTS, EVENTS, GROUPS, SENTENCES, TRANSLATIONS
+from pipeline.stages.base import Stage, StageContext, StageOutput
 
 VERSION = "1"
 
@@ -413,10 +414,10 @@ def _chronological(event: Event) -> tuple[bool, date, str, str]:
 
 
 def run(ctx: StageContext) -> StageOutput:
-    documents = ctx.records("ingest", "documents", Document)
-    sentences = ctx.records("ingest", "sentences", Sentence)
-    groups = ctx.records("dedup", "groups", SentenceGroup)
-    translations = ctx.records("translate", "translations", Translation)
+    documents = ctx.read(DOCUMENTS)
+    sentences = ctx.read(SENTENCES)
+    groups = ctx.read(GROUPS)
+    translations = ctx.read(TRANSLATIONS)
     with ctx.progress("Clustering events", len(groups)) as bar:
         facts = describe_groups(groups, translations, sentences, documents)
         events = cluster_events(facts, ctx.config.events)
@@ -435,3 +436,7 @@ def run(ctx: StageContext) -> StageOutput:
         },
         notes=notes,
     )
+
+
+STAGE = Stage("events", VERSION, run, config_sections=("events",),
+              reads=(DOCUMENTS, SENTENCES, GROUPS, TRANSLATIONS), writes=(EVENTS,))

@@ -17,7 +17,8 @@ from typing import Any
 from pipeline.langid import assign_languages_many, check_languages
 from pipeline.records import Document, Sentence
 from pipeline.sources import read_documents, sanitize_id
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import DOCUMENTS, SENTENCES
+from pipeline.stages.base import Artifact, Stage, StageContext, StageOutput
 from pipeline.text import (
     Span,
     complement,
@@ -197,12 +198,16 @@ def _counts(documents: list[Document], sentences: list[Sentence]) -> dict[str, A
     return counts
 
 
-def inspect_rows(rows: Callable[[str, str], list[dict[str, Any]]], run_dir: Path) -> list[dict[str, Any]]:
+def inspect_rows(rows: Callable[[Artifact[Any]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """One row per sentence, with what ``load_original`` needs to find it on disk (path, encoding, line)."""
-    documents = {d["doc_id"]: d for d in rows("ingest", "documents")}
+    documents = {d["doc_id"]: d for d in rows(DOCUMENTS)}
     return [
         {"sentence_id": s["sentence_id"], "doc_id": s["doc_id"], "path": documents[s["doc_id"]]["path"],
          "encoding": documents[s["doc_id"]].get("encoding"), "line": documents[s["doc_id"]].get("line"),
          "start": s["start"], "end": s["end"], "text": s["text"], "lang": s["lang"]}
-        for s in rows("ingest", "sentences")
+        for s in rows(SENTENCES)
     ]
+
+
+STAGE = Stage("ingest", VERSION, run, config_sections=("ingest",), writes=(DOCUMENTS, SENTENCES),
+              extra_inputs=("inputs",), inspect=inspect_rows)

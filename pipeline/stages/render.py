@@ -27,7 +27,8 @@ from pipeline.records import (
     Translation,
     document_status,
 )
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, SUMMARIES, TRANSLATIONS
+from pipeline.stages.base import Stage, StageContext, StageOutput
 
 VERSION = "2"
 SCHEMA_VERSION = 1
@@ -38,10 +39,10 @@ CONTEXT_CHARS = 280
 
 
 def run(ctx: StageContext) -> StageOutput:
-    documents = ctx.records("ingest", "documents", Document)
-    decisions = {d.doc_id: d for d in ctx.records("dedup", "documents", DocumentDecision)}
-    summaries = ctx.records("summarize", "summaries", EventSummary)
-    translations = ctx.records("translate", "translations", Translation)
+    documents = ctx.read(DOCUMENTS)
+    decisions = {d.doc_id: d for d in ctx.read(DECISIONS)}
+    summaries = ctx.read(SUMMARIES)
+    translations = ctx.read(TRANSLATIONS)
     models = {lang: (m.id, m.revision) for lang, m in ctx.config.models.items()}
     generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -224,3 +225,7 @@ def _md(text: str) -> str:
     flat = str(escape(" ".join(text.split()))).replace("&#39;", "'").replace("&#34;", '"')
     return _MARKDOWN_ACTIVE.sub(r"\\\1", flat)
 
+
+STAGE = Stage("render", VERSION, run, config_sections=("models",),
+              reads=(DOCUMENTS, DECISIONS, SUMMARIES, TRANSLATIONS),
+              files=("digest.json", "digest.md", "digest.html"))

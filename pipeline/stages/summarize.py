@@ -33,7 +33,8 @@ from pipeline.records import (
     SummarySentence,
     Translation,
 )
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, EVENTS, GROUPS, SENTENCES, SUMMARIES, TRANSLATIONS
+from pipeline.stages.base import Stage, StageContext, StageOutput
 
 VERSION = "1"
 
@@ -62,12 +63,12 @@ class Candidate:
 
 
 def run(ctx: StageContext) -> StageOutput:
-    documents = ctx.records("ingest", "documents", Document)
-    sentences = {s.sentence_id: s for s in ctx.records("ingest", "sentences", Sentence)}
-    decisions = {d.doc_id: d for d in ctx.records("dedup", "documents", DocumentDecision)}
-    groups = {g.group_id: g for g in ctx.records("dedup", "groups", SentenceGroup)}
-    translations = {t.group_id: t for t in ctx.records("translate", "translations", Translation)}
-    events = ctx.records("events", "events", Event)
+    documents = ctx.read(DOCUMENTS)
+    sentences = {s.sentence_id: s for s in ctx.read(SENTENCES)}
+    decisions = {d.doc_id: d for d in ctx.read(DECISIONS)}
+    groups = {g.group_id: g for g in ctx.read(GROUPS)}
+    translations = {t.group_id: t for t in ctx.read(TRANSLATIONS)}
+    events = ctx.read(EVENTS)
     config = ctx.config.summarize
 
     summarizer = Summarizer(documents, sentences, decisions, groups, translations,
@@ -253,3 +254,7 @@ def _terms(text: str) -> list[str]:
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     norm = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(a @ b) / norm if norm else 0.0
+
+
+STAGE = Stage("summarize", VERSION, run, config_sections=("summarize",),
+              reads=(DOCUMENTS, SENTENCES, DECISIONS, GROUPS, TRANSLATIONS, EVENTS), writes=(SUMMARIES,))

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pipeline.config import ModelConfig
 from pipeline.records import SentenceGroup, Translation
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import GROUPS, TRANSLATIONS
+from pipeline.stages.base import Stage, StageContext, StageOutput
 from pipeline.translation.cache import TranslationCache, cache_key, default_cache_path
 from pipeline.translation.checks import check_translation
 from pipeline.translation.marian import is_local, load_translator, model_identity
@@ -85,7 +86,7 @@ def _flag_notes(translations: list[Translation]) -> list[str]:
 
 
 def run(ctx: StageContext) -> StageOutput:
-    groups = ctx.records("dedup", "groups", SentenceGroup)
+    groups = ctx.read(GROUPS)
     memory = TranslationMemory.load(Path(ctx.config.memory).expanduser()) if ctx.config.memory else None
     tally = _Tally()
     by_group: dict[str, Translation] = {}
@@ -132,3 +133,7 @@ def run(ctx: StageContext) -> StageOutput:
                      + " left untranslated; add one under `models:` in models.yaml or with --model LANG=ID")
     notes.extend(_flag_notes([t for t in translations if t.origin != "untranslated"]))
     return StageOutput(artifacts={"translations": translations}, counts=counts, notes=notes)
+
+
+STAGE = Stage("translate", VERSION, run, config_sections=("models", "memory"), reads=(GROUPS,),
+              writes=(TRANSLATIONS,), extra_inputs=("memory",))
