@@ -20,12 +20,13 @@ corpus. Then it scores the digest:
   reports of one event that are not near-copies.
 - ``furniture``: section titles and bullets citing page furniture (the hand-checked fragments in
   benchmarks/data/furniture_fr.txt, plus generic signals: links, credits, "read more").
-- ``redundant_bullets``: pairs of bullets of one section that state the same claim: each is
-  supported by the other's citations (the transparent checker), or their content words overlap
-  strongly (Jaccard >= 0.6).
+- ``redundant_bullets``: pairs of bullets of one section that state the same claim: one is
+  supported by the other's citations (the transparent checker), so it adds nothing, or their
+  content words overlap strongly (Jaccard >= 0.6).
 - ``evaluate``: support rate of ``pipeline evaluate`` on the digest and its false-flag rate: the
   share of bullets that are an exact copy of one of their cited translations yet are judged
-  unsupported.
+  unsupported. Only copies of reference English (translation memory) count: the tiny model's
+  output for a sentence the memory lacks is gibberish, rightly flagged.
 - ``memory``: French sentences of the run and how many have no English in the memory. When the
   sentence splitter changed, dev sentences are re-aligned to memory entries (a sentence that is
   most of one entry takes its English; one made of consecutive entries takes theirs joined), and
@@ -34,7 +35,7 @@ corpus. Then it scores the digest:
 Metrics that need labels are null where there are none.
 
 Usage (from the repo root): ``.venv/bin/python benchmarks/quality.py [--corpus DIR] [--out DIR]
-[--only seeds|dev]``. Reruns reuse the model and every stage whose inputs did not change.
+[--only seeds|dev]``. Reruns reuse the model and the translation cache.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from pipeline.config import Config, with_overrides  # noqa: E402
 from pipeline.evaluate import evaluate_path  # noqa: E402
 from pipeline.faithfulness.checker import TransparentChecker  # noqa: E402
 from pipeline.features import content_words  # noqa: E402
-from pipeline.records import Citation, DocumentDecision, Sentence  # noqa: E402
+from pipeline.records import Citation, DocumentDecision, Sentence, Translation  # noqa: E402
 from pipeline.runner import ArtifactStore, run_pipeline  # noqa: E402
 from pipeline.translation.memory import TranslationMemory, normalise  # noqa: E402
 
@@ -98,9 +99,11 @@ def tiny_model(out: Path) -> Path:
 
 
 def run(inputs: Path, run_dir: Path, model: Path, memory: Path, until: str | None = None) -> None:
+    """Every stage is redone (a stage's code may have changed without its VERSION); the
+    translation cache in the run folder keeps it quick."""
     config = with_overrides(Config(), models={"fr": str(model)}, memory=str(memory))
     config = dataclasses.replace(config, cache=str(run_dir / "translations.sqlite"))
-    run_pipeline([inputs], run_dir, config, until=until)
+    run_pipeline([inputs], run_dir, config, until=until, force=True)
 
 
 # --- translation memory -------------------------------------------------------------------
@@ -331,9 +334,9 @@ def score_redundancy(digest: dict[str, Any], checker: TransparentChecker) -> dic
             overlap = len(words_a & words_b) / len(words_a | words_b) if words_a | words_b else 0.0
             cites_a = [Citation.from_dict(c) for c in a["citations"]]
             cites_b = [Citation.from_dict(c) for c in b["citations"]]
-            mutual = bool(cites_a and cites_b) and checker.check(a["text"], cites_b).supported \
-                and checker.check(b["text"], cites_a).supported
-            if overlap >= REDUNDANT_JACCARD or mutual:
+            covered = bool(cites_a and cites_b) and (checker.check(a["text"], cites_b).supported
+                                                     or checker.check(b["text"], cites_a).supported)
+            if overlap >= REDUNDANT_JACCARD or covered:
                 pairs.append([a["text"][:80], b["text"][:80]])
     return {"pairs": len(pairs), "examples": pairs[:5]}
 
@@ -341,11 +344,14 @@ def score_redundancy(digest: dict[str, Any], checker: TransparentChecker) -> dic
 def score_evaluate(run_dir: Path, digest: dict[str, Any]) -> dict[str, Any]:
     report = evaluate_path(run_dir).to_dict()
     verdicts = {(s["event_id"], s["index"]): s["supported"] for s in report["sentences"]}
+    reference = {normalise(t.translation) for t in ArtifactStore(run_dir).load("translate", "translations", Translation)
+                 if t.origin in ("memory", "passthrough")}
     copies = flagged = 0
     examples = []
     for event in digest["events"]:
         for index, sentence in enumerate(event["summary"]):
-            if any(normalise(sentence["text"]) == normalise(c["translation"]) for c in sentence["citations"]):
+            text = normalise(sentence["text"])
+            if text in reference and any(text == normalise(c["translation"]) for c in sentence["citations"]):
                 copies += 1
                 if not verdicts.get((event["event_id"], index), True):
                     flagged += 1

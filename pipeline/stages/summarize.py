@@ -1,16 +1,25 @@
 """Per-event extractive summaries: the most informative translated sentences, each citing
 every source sentence that states it.
 
-For each event the candidates are its translated sentence groups. Maximal marginal relevance
-picks up to ``summarize.max_sentences`` of them (informative, and no two saying the same
-thing), and the picks are put in the chronological order of what they report. A summary
-sentence is the group's translation, whole, so attribution ("Kirby said ...") and quotes stay
-with their speaker; its citations are every member of the group, with ``source_text`` taken
-from the original document text at the member's span.
+For each event the candidates are its translated sentence groups. Groups that state the same
+claim (each supported by the other's sentence, or the same content words and numbers) are one
+claim: one summary sentence citing every source sentence of the event that states it, each with
+its own translation. Maximal marginal relevance picks up to ``summarize.max_sentences`` claims
+(informative, and no two saying the same thing), and the picks are put in the chronological
+order of what they report. A summary sentence is the translation of the claim's most relevant
+group, whole, so attribution ("Kirby said ...") and quotes stay with their speaker; citations
+take ``source_text`` from the original document text at the member's span.
+
+Corroboration: ``outlets`` counts the independent documents among the citations: a document
+that dedup marked as a copy, or that carries the very sentence (one sentence group) of an
+earlier cited document, is a copy of it, listed in ``copies``. A figure of the sentence that
+other sentences of the event give differently for the same measure ("632 dead" vs "1,037
+dead") is shown as a ``Conflict`` with every value and the sentences giving it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -20,14 +29,17 @@ from datetime import date
 import numpy as np
 
 from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
+from pipeline.faithfulness.checker import TransparentChecker
 from pipeline.features import content_words, tfidf
-from pipeline.numbers import extract_numbers
+from pipeline.numbers import NumberMention, extract_numbers
 from pipeline.records import (
     Citation,
+    Conflict,
     Document,
     DocumentDecision,
     Event,
     EventSummary,
+    FigureVariant,
     Sentence,
     SentenceGroup,
     SummarySentence,
@@ -35,7 +47,7 @@ from pipeline.records import (
 )
 from pipeline.stages.base import StageContext, StageOutput
 
-VERSION = "1"
+VERSION = "2"
 
 # Speech and reporting verbs: a sentence carrying one says who states what, which a reader
 # needs in a digest built from claims by officials and outlets.
@@ -49,9 +61,19 @@ _ATTRIBUTION = re.compile(
 _OPENING_QUOTE = re.compile("^\\s*[\"“”«»]")
 # An attributed sentence counts this much more than an otherwise equal unattributed one.
 _ATTRIBUTION_WEIGHT = 1.25
+# Two sentences with this share of content words in common, and no contradicting numbers, state one claim.
+SAME_CLAIM_OVERLAP = 0.6
+# Sentences less similar than this (TF-IDF cosine) are not compared claim by claim: it keeps the
+# pairwise checks to the few candidates that could state the same thing.
+CLAIM_PREFILTER = 0.25
+# Figures of one measure conflict only between sentences sharing this many other content words.
+CONFLICT_CONTEXT = 2
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """One translated sentence group that may go into an event's summary."""
+    """One claim that may go into an event's summary: a translated sentence group, and the
+    groups of the event that state the same thing (``translations``: one per member)."""
 
     translation: Translation
     members: tuple[Sentence, ...]  # in document order
@@ -59,6 +81,8 @@ class Candidate:
     relevance: float
     reported: date  # when what it reports happened, as near as the text tells
     position: tuple[int, int]  # (document index, sentence index) of the first member
+    translations: tuple[str, ...] = ()  # each member's own English, when groups were merged
+    group_of: tuple[str, ...] = ()  # each member's sentence group
 
 
 def run(ctx: StageContext) -> StageOutput:
@@ -109,6 +133,8 @@ class Summarizer:
         self.doc_index = {d.doc_id: i for i, d in enumerate(documents)}
         self.sentences = sentences
         self.duplicates = {doc_id for doc_id, d in decisions.items() if d.duplicate_of}
+        self.copy_of = {doc_id: d.duplicate_of for doc_id, d in decisions.items() if d.duplicate_of}
+        self.checker = TransparentChecker(source_langs={d.doc_id: d.lang for d in documents if d.lang})
         self.groups = groups
         self.translations = translations
         self.max_sentences = max_sentences
@@ -122,9 +148,10 @@ class Summarizer:
 
     def summarize(self, event: Event) -> EventSummary:
         candidates = self._candidates(event)
-        chosen = mmr_select(candidates, self.max_sentences, self.mmr_lambda)
+        claims = self._claims(candidates)
+        chosen = mmr_select(claims, self.max_sentences, self.mmr_lambda)
         chosen.sort(key=lambda c: (c.reported, c.position, c.translation.group_id))
-        summary = [s for s in (self._summary_sentence(c) for c in chosen) if s.citations]
+        summary = [s for s in (self._summary_sentence(c, claims) for c in chosen) if s.citations]
         self.counts["flagged_marked"] += sum(1 for s in summary if s.flags)
         doc_ids = sorted({c.doc_id for s in summary for c in s.citations}, key=self._doc_order)
         return EventSummary(event_id=event.event_id, title=event.title, date=event.date, summary=summary,
@@ -164,6 +191,74 @@ class Summarizer:
                                         self._reported(members, event), self._position(members[0].sentence_id)))
         return candidates
 
+    def _claims(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Candidates merged into claims, until no two claims state the same thing: a merged claim
+        cites more sentences, which may now support another claim."""
+        claims = [self._merge([c]) for c in candidates]
+        while True:
+            merged = self._merge_pass(claims)
+            if len(merged) == len(claims):
+                return merged
+            claims = merged
+
+    def _merge_pass(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Connected groups of candidates stating the same thing, each merged into one."""
+        parent = list(range(len(candidates)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        if candidates:
+            similarity = np.stack([c.vector for c in candidates]) @ np.stack([c.vector for c in candidates]).T
+            for i, j in zip(*np.nonzero(np.triu(similarity >= CLAIM_PREFILTER, k=1)), strict=True):
+                if root(i) != root(j) and self._same_claim(candidates[i], candidates[j]):
+                    parent[root(j)] = root(i)
+        merged: dict[int, list[Candidate]] = {}
+        for i, candidate in enumerate(candidates):
+            merged.setdefault(root(i), []).append(candidate)
+        return [self._merge(group) if len(group) > 1 else group[0] for group in merged.values()]
+
+    def _same_claim(self, a: Candidate, b: Candidate) -> bool:
+        text_a, text_b = a.translation.translation, b.translation.translation
+        words_a, words_b = set(content_words(text_a, "en")), set(content_words(text_b, "en"))
+        union = words_a | words_b
+        values_a, values_b = _values(text_a), _values(text_b)
+        # the same words, and no number of one that the other contradicts ("at 19:20 (18:20 GMT)")
+        if union and len(words_a & words_b) / len(union) >= SAME_CLAIM_OVERLAP \
+                and (values_a <= values_b or values_b <= values_a):
+            return True
+        # one states no more than the other's sentences do: a bullet for it would repeat the other
+        return self.checker.check(text_a, self._citations(b)).supported \
+            or self.checker.check(text_b, self._citations(a)).supported
+
+    def _citations(self, candidate: Candidate) -> list[Citation]:
+        return [self._citation(m, t) for m, t in zip(candidate.members, candidate.translations, strict=True)]
+
+    def _merge(self, group: list[Candidate]) -> Candidate:
+        best = max(group, key=lambda c: (c.relevance, [-p for p in c.position]))
+        if len(group) == 1 and not best.translations:
+            return dataclasses.replace(best, translations=tuple(best.translation.translation for _ in best.members),
+                                       group_of=tuple(best.translation.group_id for _ in best.members))
+        triples = sorted(((m, t, g) for c in group for m, t, g in zip(c.members, c.translations, c.group_of,
+                                                                        strict=True)),
+                         key=lambda triple: self._position(triple[0].sentence_id))
+        members = tuple(m for m, _, _ in triples)
+        # stated by more independent documents than the best sentence alone: more relevant
+        gain = (1 + math.log(self._support(members))) / (1 + math.log(self._support(best.members)))
+        return dataclasses.replace(best, members=members, relevance=best.relevance * gain,
+                                   reported=min(c.reported for c in group),
+                                   position=self._position(members[0].sentence_id),
+                                   translations=tuple(t for _, t, _ in triples),
+                                   group_of=tuple(g for _, _, g in triples))
+
+    def _citation(self, sentence: Sentence, english: str) -> Citation:
+        document = self.documents.get(sentence.doc_id)
+        source = document.text[sentence.start:sentence.end] if document is not None else sentence.text
+        return Citation(sentence.doc_id, sentence.sentence_id, sentence.start, sentence.end, source, english)
+
     def _support(self, members: tuple[Sentence, ...]) -> int:
         """Independent documents stating it: a duplicate document is a copy, not a confirmation."""
         return max(1, len({s.doc_id for s in members if s.doc_id not in self.duplicates}))
@@ -187,19 +282,64 @@ class Summarizer:
                 parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
         return self.bases[doc_id]
 
-    def _summary_sentence(self, candidate: Candidate) -> SummarySentence:
+    def _summary_sentence(self, candidate: Candidate, claims: list[Candidate]) -> SummarySentence:
         citations = []
-        for sentence in candidate.members:
+        groups: dict[str, str] = {}
+        for sentence, english, group_id in zip(candidate.members, candidate.translations, candidate.group_of,
+                                               strict=True):
             document = self.documents.get(sentence.doc_id)
             if document is None or not 0 <= sentence.start <= sentence.end <= len(document.text):
                 self.counts["invalid_citations"] += 1
                 continue
-            citations.append(Citation(doc_id=sentence.doc_id, sentence_id=sentence.sentence_id,
-                                      start=sentence.start, end=sentence.end,
-                                      source_text=document.text[sentence.start:sentence.end],
-                                      translation=candidate.translation.translation))
+            citations.append(self._citation(sentence, english))
+            groups[sentence.sentence_id] = group_id
+        copies = self._copies(citations, groups)
         return SummarySentence(text=candidate.translation.translation, citations=citations,
-                               flags=list(candidate.translation.flags))
+                               flags=list(candidate.translation.flags),
+                               outlets=len({c.doc_id for c in citations} - set(copies)), copies=copies,
+                               conflicts=self._conflicts(candidate, claims))
+
+    def _copies(self, citations: list[Citation], groups: dict[str, str]) -> dict[str, str]:
+        """Cited documents that copy another cited one: dedup's duplicates, and documents whose
+        every cited sentence is one (same sentence group) an earlier cited document carries,
+        such as the same wire story."""
+        cited = {c.doc_id for c in citations}
+        first_in_group: dict[str, str] = {}
+        for citation in sorted(citations, key=lambda c: self._position(c.sentence_id)):
+            first_in_group.setdefault(groups[citation.sentence_id], citation.doc_id)
+        copies: dict[str, str] = {}
+        for doc_id in sorted(cited, key=self._doc_order):
+            original = self.copy_of.get(doc_id)
+            firsts = [first_in_group[groups[c.sentence_id]] for c in citations if c.doc_id == doc_id]
+            if original in cited and original != doc_id:
+                copies[doc_id] = original
+            elif doc_id not in firsts:
+                copies[doc_id] = copies.get(firsts[0], firsts[0])
+        return copies
+
+    def _conflicts(self, candidate: Candidate, claims: list[Candidate]) -> list[Conflict]:
+        """Figures of this claim that other claims of the event give differently for the same measure."""
+        text = candidate.translation.translation
+        words = set(content_words(text, "en"))
+        conflicts = []
+        for mention, measure in _measured(text):
+            variants: dict[str, list[str]] = {mention.value: [m.sentence_id for m in candidate.members]}
+            shown = {mention.value: mention.text}
+            for other in claims:
+                if other is candidate:
+                    continue
+                other_text = other.translation.translation
+                if len(words & set(content_words(other_text, "en")) - {measure[1]}) < CONFLICT_CONTEXT:
+                    continue
+                for other_mention, other_measure in _measured(other_text):
+                    if other_measure[1] == measure[1] and other_mention.kind == mention.kind:
+                        variants.setdefault(other_mention.value, []).extend(m.sentence_id for m in other.members)
+                        shown.setdefault(other_mention.value, other_mention.text)
+            if len(variants) > 1:
+                conflicts.append(Conflict(what=measure[0], variants=[
+                    FigureVariant(value=shown[value], sentence_ids=sorted(set(ids), key=self._position))
+                    for value, ids in variants.items()]))
+        return conflicts
 
     def _position(self, sentence_id: str) -> tuple[int, int]:
         doc_id, _, number = sentence_id.rpartition(":")
@@ -248,6 +388,23 @@ def _unattributed_quote(text: str) -> bool:
 def _terms(text: str) -> list[str]:
     """Content words and the values of the numbers: "1,000 containers" and "1,000 troops" share a term."""
     return content_words(text, "en") + [f"#{m.value}" for m in extract_numbers(text, "en")]
+
+
+def _values(text: str) -> set[str]:
+    return {m.value for m in extract_numbers(text, "en")}
+
+
+def _measured(text: str) -> list[tuple[NumberMention, tuple[str, str]]]:
+    """Counts and percentages with what they measure: the next content word ("632 dead")."""
+    found = []
+    for mention in extract_numbers(text, "en"):
+        if mention.kind not in ("number", "percent"):
+            continue
+        after = text[text.find(mention.text) + len(mention.text):]
+        word = re.match(r"\s+(?:of\s+)?([^\W\d_]{3,})", after)
+        if word and content_words(word.group(1), "en"):
+            found.append((mention, (word.group(1), content_words(word.group(1), "en")[0])))
+    return found
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
