@@ -156,13 +156,45 @@ def _mention(match: re.Match[str], lang: _Language, text: str) -> NumberMention 
     return NumberMention(found, str(lang.words[word]), "percent" if match["wpct"] else "number")
 
 
+# Clock times, kind "time", value "HH:MM" on the 24-hour clock: "17h30", "17 h", "17:30",
+# "5.30 p.m.", "5 pm". Read before other numbers so that "17:30" is not the numbers 17 and 30.
+_TIMES = {
+    "fr": re.compile(r"(?<![\w,.])(?P<hour>[01]?\d|2[0-3])\s?h\s?(?P<minute>[0-5]\d)?(?!\w)"),
+    "en": re.compile(r"(?<![\w,.:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d)(?!\d)"
+                     r"(?:\s*(?P<half>[ap])\.?m\b\.?)?|(?:[.:](?P<minute2>[0-5]\d))?\s*(?P<half2>[ap])\.?m\b\.?)",
+                     re.IGNORECASE),
+}
+
+
+def _times(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
+    pattern = _TIMES.get(lang)
+    found = []
+    for match in pattern.finditer(text) if pattern else ():
+        hour = int(match["hour"])
+        minute = int(match.groupdict().get("minute") or match.groupdict().get("minute2") or 0)
+        half = (match.groupdict().get("half") or match.groupdict().get("half2") or "").lower()
+        if half == "p" and hour < 12:
+            hour += 12
+        elif half == "a" and hour == 12:
+            hour = 0
+        found.append((match.start(), match.end(), NumberMention(match.group(0), f"{hour:02d}:{minute:02d}", "time")))
+    return found
+
+
 def extract_numbers(text: str, lang: str) -> list[NumberMention]:
-    """Every number, percentage, year and date in ``text`` (``lang``: "fr" or "en"), in order."""
+    """Every number, percentage, year, date and clock time in ``text`` (``lang``: "fr" or "en"), in order."""
     language = LANGUAGES.get(lang)
     if language is None:
         return []
-    mentions = (_mention(m, language, text) for m in _PATTERNS[lang].finditer(text))
-    return [m for m in mentions if m is not None]
+    times = _times(text, lang)
+    found = [(start, m) for start, _, m in times]
+    for match in _PATTERNS[lang].finditer(text):
+        if any(start < match.end() and match.start() < end for start, end, _ in times):
+            continue
+        mention = _mention(match, language, text)
+        if mention is not None:
+            found.append((match.start(), mention))
+    return [m for _, m in sorted(found, key=lambda pair: pair[0])]
 
 
 def _matches(mention: NumberMention, target: list[NumberMention]) -> bool:
