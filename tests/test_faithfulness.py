@@ -113,6 +113,10 @@ def test_negation_reaches_the_next_content_word_and_two_negations_cancel(
         ("White House", "La Maison-Blanche a annoncé vendredi que la Corée du Nord avait livré du matériel.", True),
         ("North Korea", "La Corée du Nord aurait commencé à transférer des artilleries vers la Russie.", True),
         ("ECOWAS", "La CEDEAO a lancé dimanche un ultimatum d'une semaine aux militaires.", True),
+        ("Hermit Kingdom", "Le royaume ermite en paierait le prix.", True),  # one word of the name translated
+        ("US", "Le gouvernement américain suit la situation.", True),  # an acronym for a nationality adjective
+        # ... but not a compass word whose French form is known, nor a word of a person's name
+        ("South Korea", "La Corée du Nord aurait commencé à transférer des artilleries vers la Russie.", False),
         # a person keeps their name, and one single-word name never stands for another
         ("Sullivan", "La Corée du Nord aurait commencé à transférer des artilleries vers la Russie.", False),
         ("Blinken", KIRBY_FR, False),

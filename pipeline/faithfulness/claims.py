@@ -75,6 +75,8 @@ _CALENDAR_COMPASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("southern", ("sud", "meridional")), ("east", ("est", "orient")), ("eastern", ("est", "oriental")),
     ("west", ("ouest", "occident")), ("western", ("ouest", "occident")),
 )
+# Entity labels of names that are spelt, never translated: a person keeps their name.
+_SPELT_LABELS = frozenset({"PER"})
 # French articles and prepositions that NER includes in a span ("la Terre") but that name nothing.
 _FRENCH_ARTICLES = frozenset({"la", "le", "les", "l", "d", "de", "des", "du"})
 # Entity labels of names a translation may translate: places and bodies. A person keeps their
@@ -302,15 +304,21 @@ class SourceNames:
         taken = {i for i, entity in enumerate(self.entities)
                  for name in names if name not in left and set(entity.words) & set(name.name_words)}
         free = [e for i, e in enumerate(self.entities) if i not in taken and e.translatable]
+        demonyms = [w for w in self.words if _DEMONYM.search(w)]
         unexplained = []
         for name in left:
+            if set(name.name_words) & set(self.aliases):  # a word whose French form is known, and absent
+                unexplained.append(name)
+                continue
             acronym = len(name.text) > 1 and name.text.isupper()
             # acronym for acronym (ECOWAS/CEDEAO) or for a multi-word name (US/États-Unis); words for words
             match = next((e for e in free if acronym or (len(name.name_words) > 1 and not e.acronym)), None)
-            if match is None:
-                unexplained.append(name)
-            else:
+            if match is not None:
                 free.remove(match)
+            elif acronym and demonyms:  # "the US government": "le gouvernement américain"
+                demonyms.pop(0)
+            else:
+                unexplained.append(name)
         return unexplained
 
     def _spelt(self, entity: Entity) -> bool:
@@ -327,7 +335,14 @@ class SourceNames:
                  for i, word in enumerate(words)]
         # a long name whose common words were translated ("US Department of Defense") keeps most of its spelling
         named = [ok for word, ok in zip(words, spelt, strict=True) if word not in _NAME_JOINERS]
-        return all(spelt) or (len(named) >= MOSTLY_SPELT_WORDS and sum(named) >= MOSTLY_SPELT * len(named))
+        if all(spelt) or (len(named) >= MOSTLY_SPELT_WORDS and sum(named) >= MOSTLY_SPELT * len(named)):
+            return True
+        # one word of a name translated ("French Guiana" for "Guyane", "Hermit Kingdom" for "royaume
+        # ermite"), unless it is a person's name or the word is one whose French form is known
+        unspelt = [w for w, ok in zip(words, spelt, strict=True) if not ok]
+        persons = {w for e in self.entities if e.label in _SPELT_LABELS for w in e.words}
+        return (len(named) >= 2 and len(unspelt) == 1 and unspelt[0] not in self.aliases
+                and not persons & {w for w, ok in zip(words, spelt, strict=True) if ok})
 
     def _same_name(self, word: str) -> bool:
         if _same_name(word, self.vocabulary):
@@ -335,11 +350,14 @@ class SourceNames:
         key = _sound_key(word)
         # a skeleton of two consonants is too common to pair on its own; the first letter must agree too
         if len(key) < 3:
-            return any(k == key and w[:1] == word[:1] for w in self.vocabulary for k in [_sound_key(w)])
+            return any(k == key and _initial(w) == _initial(word) for w in self.vocabulary for k in [_sound_key(w)])
         return any(difflib.SequenceMatcher(None, key, other).ratio() >= SOUND_SIMILARITY for other in self.keys
                    if len(other) >= 3)
 
 
+# French adjectives of nationality (américain, britannique is not one: too many -ique words):
+# an English acronym may render one ("US", "UK").
+_DEMONYM = re.compile(r"(?:ain|ien|ais|ois)(?:e|ne)?s?$")
 # A name of this many words or more is accounted for when this share of them is (2 of 3).
 MOSTLY_SPELT_WORDS = 3
 MOSTLY_SPELT = 2 / 3
@@ -347,7 +365,7 @@ MOSTLY_SPELT = 2 / 3
 
 def _coordinated(entity: Entity) -> list[Entity]:
     """"Iran and North Korea" names two things: each is checked on its own."""
-    parts = re.split(r"\s+and\s+", entity.text)
+    parts = [re.sub(r"^(?:the|The)\s+", "", part) for part in re.split(r"\s+and\s+", entity.text)]
     if len(parts) == 1:
         return [entity]
     return [Entity(part, tuple(plain_words(part)), tuple(plain_words(_LOWER_COMPOUND_PART.sub("", part))),
@@ -360,6 +378,11 @@ _SOUND_RULES = ((re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(
                 (re.compile(r"[aeiouy]"), ""), (re.compile(r"(.)\1+"), r"\1"))
 # Sound skeletons this alike are one name spelt two ways (Morocco/Maroc, French/français).
 SOUND_SIMILARITY = 0.75
+
+
+def _initial(word: str) -> str:
+    """The first sound: a consonant as the sound rules spell it, or "" for a vowel."""
+    return _sound_key(word[:2])[:1] if word[:1] not in "aeiouy" else ""
 
 
 def _sound_key(word: str) -> str:
