@@ -156,10 +156,11 @@ def _mention(match: re.Match[str], lang: _Language, text: str) -> NumberMention 
     return NumberMention(found, str(lang.words[word]), "percent" if match["wpct"] else "number")
 
 
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 # Clock times, kind "time", value "HH:MM" on the 24-hour clock: "17h30", "17 h", "17:30",
 # "5.30 p.m.", "5 pm". Read before other numbers so that "17:30" is not the numbers 17 and 30.
 _TIMES = {
-    "fr": re.compile(r"(?<![\w,.])(?P<hour>[01]?\d|2[0-3])\s?h\s?(?P<minute>[0-5]\d)?(?!\w)"),
+    "fr": re.compile(r"(?<![\w,.])(?P<hour>[01]?\d|2[0-3])\s?h\s?(?P<minute>[0-5]\d)?(?!\w)", re.IGNORECASE),
     "en": re.compile(r"(?<![\w,.:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d)(?!\d)"
                      r"(?:\s*(?P<half>[ap])\.?m\b\.?)?|(?:[.:](?P<minute2>[0-5]\d))?\s*(?P<half2>[ap])\.?m\b\.?)",
                      re.IGNORECASE),
@@ -181,12 +182,54 @@ def _times(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
     return found
 
 
+# French round-number nouns: "une quarantaine" is "some forty", "plusieurs centaines" "several hundred".
+_ROUND_FR = {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
+             "cinquantaine": 50, "soixantaine": 60, "centaine": 100}
+_ROUND = re.compile(rf"\b(?:(?:plusieurs|quelques)\s+(?P<several>centaines)|(?P<round>{'|'.join(_ROUND_FR)}))\b",
+                    re.IGNORECASE)
+# Two days of one month: "les 7 et 8 décembre", "du dimanche 10 au lundi 11 septembre",
+# "December 7 and 8", "7 and 8 December": the first day is a date too.
+_DAY_PAIRS = {
+    "fr": re.compile(rf"(?<![\w,.])(?P<first>{_DAY})(?:er)?\s+(?:et|au|ou|-)\s+(?:[^\W\d_]+\s+)?"
+                     rf"(?P<second>{_DAY})(?:er)?\s+(?P<month>{'|'.join(FRENCH.months)})(?!\w)", re.IGNORECASE),
+    "en": re.compile(rf"(?:(?P<month>{'|'.join(m for m in ENGLISH.months if m.isalpha())})\s+(?P<first>{_DAY})"
+                     rf"(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?P<second>{_DAY})(?!\w)"
+                     rf"|(?P<first2>{_DAY})(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?:[^\W\d_]+\s+)?(?P<second2>{_DAY})"
+                     rf"(?:st|nd|rd|th)?\s+(?P<month2>{'|'.join(m for m in ENGLISH.months if m.isalpha())})(?!\w))",
+                     re.IGNORECASE),
+}
+
+
+def _round_numbers(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
+    if lang != "fr":
+        return []
+    return [(m.start(), m.end(),
+             NumberMention(m.group(0), "100" if m["several"] else str(_ROUND_FR[m["round"].lower()]), "number"))
+            for m in _ROUND.finditer(text)]
+
+
+def _day_pairs(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
+    pattern, language = _DAY_PAIRS.get(lang), LANGUAGES.get(lang)
+    found = []
+    for match in pattern.finditer(text) if pattern and language else ():
+        month = match.groupdict().get("month") or match.groupdict().get("month2")
+        month_number = language.months[month.lower()]  # type: ignore[union-attr]
+        for key in ("first", "second", "first2", "second2"):
+            if match.groupdict().get(key):
+                day = int(match[key])
+                found.append((match.start(key), match.end(key),
+                              NumberMention(match[key], f"{month_number:02d}-{day:02d}", "date")))
+    return found
+
+
 def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     """Every number, percentage, year, date and clock time in ``text`` (``lang``: "fr" or "en"), in order."""
     language = LANGUAGES.get(lang)
     if language is None:
         return []
-    times = _times(text, lang)
+    times = _times(text, lang) + _round_numbers(text, lang)
+    pairs = _day_pairs(text, lang)
+    times += [p for p in pairs if not any(s < p[1] and p[0] < e for s, e, _ in times)]
     found = [(start, m) for start, _, m in times]
     for match in _PATTERNS[lang].finditer(text):
         if any(start < match.end() and match.start() < end for start, end, _ in times):
