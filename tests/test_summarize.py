@@ -311,3 +311,20 @@ def test_conflicting_figures_are_shown_with_every_value_and_its_sentences(tmp_pa
     assert conflict.what == "dead"
     assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [("1,037", ("b:0",)),
                                                                                   ("632", ("a:0",))]
+
+
+def test_the_same_statement_with_other_figures_is_one_bullet_with_a_conflict(tmp_path):
+    corpus = Corpus(
+        dates={d: "2024-12" for d in "ab"},
+        texts={"a": ["Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups."],
+               "b": ["Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups."]},
+        groups=[("g1", ["a:0"], "Its doors reopened at 19:20, after the archbishop struck three blows."),
+                ("g2", ["b:0"], "Its doors reopened at 19:21, after the archbishop struck three blows.")],
+        events=[event("e1", ["g1", "g2"], date="2024-12-07")],
+    )
+    (summary,) = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"]
+    (sentence,) = summary.summary
+    (conflict,) = sentence.conflicts
+    assert conflict.what == "time"
+    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [("19:20", ("a:0",)),
+                                                                                  ("19:21", ("b:0",))]

@@ -65,7 +65,7 @@ _ATTRIBUTION_WEIGHT = 1.25
 SAME_CLAIM_OVERLAP = 0.6
 # Sentences less similar than this (TF-IDF cosine) are not compared claim by claim: it keeps the
 # pairwise checks to the few candidates that could state the same thing.
-CLAIM_PREFILTER = 0.25
+CLAIM_PREFILTER = 0.1
 # Figures of one measure conflict only between sentences sharing this many other content words.
 CONFLICT_CONTEXT = 2
 
@@ -149,9 +149,12 @@ class Summarizer:
     def summarize(self, event: Event) -> EventSummary:
         candidates = self._candidates(event)
         claims = self._claims(candidates)
-        chosen = mmr_select(claims, self.max_sentences, self.mmr_lambda)
+        rivals = self._rivals(claims)
+        pool = [c for c in claims if not any(c in others for others in rivals.values())]
+        chosen = mmr_select(pool, self.max_sentences, self.mmr_lambda)
         chosen.sort(key=lambda c: (c.reported, c.position, c.translation.group_id))
-        summary = [s for s in (self._summary_sentence(c, claims) for c in chosen) if s.citations]
+        summary = [s for s in (self._summary_sentence(c, claims, rivals.get(id(c), [])) for c in chosen)
+                   if s.citations]
         self.counts["flagged_marked"] += sum(1 for s in summary if s.flags)
         doc_ids = sorted({c.doc_id for s in summary for c in s.citations}, key=self._doc_order)
         return EventSummary(event_id=event.event_id, title=event.title, date=event.date, summary=summary,
@@ -221,15 +224,27 @@ class Summarizer:
             merged.setdefault(root(i), []).append(candidate)
         return [self._merge(group) if len(group) > 1 else group[0] for group in merged.values()]
 
+    def _rivals(self, claims: list[Candidate]) -> dict[int, list[Candidate]]:
+        """Claims in the same words with other figures ("reopened at 19:20" / "at 19:21"): one
+        statement whose outlets disagree. The most relevant is kept (keyed by id), the others
+        become its conflicts rather than bullets of their own."""
+        rivals: dict[int, list[Candidate]] = {}
+        ranked = sorted(claims, key=lambda c: (-c.relevance, c.position))
+        placed: set[int] = set()
+        for n, kept in enumerate(ranked):
+            if id(kept) in placed:
+                continue
+            for other in ranked[n + 1:]:
+                if id(other) not in placed and _same_words(kept, other) and not _compatible_values(kept, other):
+                    rivals.setdefault(id(kept), []).append(other)
+                    placed.add(id(other))
+        return rivals
+
     def _same_claim(self, a: Candidate, b: Candidate) -> bool:
-        text_a, text_b = a.translation.translation, b.translation.translation
-        words_a, words_b = set(content_words(text_a, "en")), set(content_words(text_b, "en"))
-        union = words_a | words_b
-        values_a, values_b = _values(text_a), _values(text_b)
         # the same words, and no number of one that the other contradicts ("at 19:20 (18:20 GMT)")
-        if union and len(words_a & words_b) / len(union) >= SAME_CLAIM_OVERLAP \
-                and (values_a <= values_b or values_b <= values_a):
+        if _same_words(a, b) and _compatible_values(a, b):
             return True
+        text_a, text_b = a.translation.translation, b.translation.translation
         # one states no more than the other's sentences do: a bullet for it would repeat the other
         return self.checker.check(text_a, self._citations(b)).supported \
             or self.checker.check(text_b, self._citations(a)).supported
@@ -282,7 +297,8 @@ class Summarizer:
                 parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
         return self.bases[doc_id]
 
-    def _summary_sentence(self, candidate: Candidate, claims: list[Candidate]) -> SummarySentence:
+    def _summary_sentence(self, candidate: Candidate, claims: list[Candidate],
+                          rivals: list[Candidate]) -> SummarySentence:
         citations = []
         groups: dict[str, str] = {}
         for sentence, english, group_id in zip(candidate.members, candidate.translations, candidate.group_of,
@@ -297,7 +313,7 @@ class Summarizer:
         return SummarySentence(text=candidate.translation.translation, citations=citations,
                                flags=list(candidate.translation.flags),
                                outlets=len({c.doc_id for c in citations} - set(copies)), copies=copies,
-                               conflicts=self._conflicts(candidate, claims))
+                               conflicts=self._conflicts(candidate, claims) + self._rival_figures(candidate, rivals))
 
     def _copies(self, citations: list[Citation], groups: dict[str, str]) -> dict[str, str]:
         """Cited documents that copy another cited one: dedup's duplicates, and documents whose
@@ -339,6 +355,25 @@ class Summarizer:
                 conflicts.append(Conflict(what=measure[0], variants=[
                     FigureVariant(value=shown[value], sentence_ids=sorted(set(ids), key=self._position))
                     for value, ids in variants.items()]))
+        return conflicts
+
+    def _rival_figures(self, candidate: Candidate, rivals: list[Candidate]) -> list[Conflict]:
+        """The figures rival claims give instead of this one's, kind by kind (time, date, number)."""
+        own = extract_numbers(candidate.translation.translation, "en")
+        own_values = {m.value for m in own}
+        conflicts = []
+        for kind in dict.fromkeys(m.kind for m in own):
+            variants = [FigureVariant(value=m.text, sentence_ids=[s.sentence_id for s in candidate.members])
+                        for m in own if m.kind == kind]
+            for rival in rivals:
+                other = [m for m in extract_numbers(rival.translation.translation, "en")
+                         if m.kind == kind and m.value not in own_values]
+                variants += [FigureVariant(value=m.text, sentence_ids=[s.sentence_id for s in rival.members])
+                             for m in other]
+            if len(variants) > len([m for m in own if m.kind == kind]):
+                measure = next((word for m, (word, _) in _measured(candidate.translation.translation)
+                                if m.kind == kind), kind)
+                conflicts.append(Conflict(what=measure, variants=variants))
         return conflicts
 
     def _position(self, sentence_id: str) -> tuple[int, int]:
@@ -392,6 +427,19 @@ def _terms(text: str) -> list[str]:
 
 def _values(text: str) -> set[str]:
     return {m.value for m in extract_numbers(text, "en")}
+
+
+def _same_words(a: Candidate, b: Candidate) -> bool:
+    words_a = set(content_words(a.translation.translation, "en"))
+    words_b = set(content_words(b.translation.translation, "en"))
+    union = words_a | words_b
+    return bool(union) and len(words_a & words_b) / len(union) >= SAME_CLAIM_OVERLAP
+
+
+def _compatible_values(a: Candidate, b: Candidate) -> bool:
+    """No number of one contradicts the other: one's numbers are all in the other."""
+    values_a, values_b = _values(a.translation.translation), _values(b.translation.translation)
+    return values_a <= values_b or values_b <= values_a
 
 
 def _measured(text: str) -> list[tuple[NumberMention, tuple[str, str]]]:
