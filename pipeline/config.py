@@ -70,6 +70,7 @@ class SummarizeConfig:
     max_sentences: int = 4
     mmr_lambda: float = 0.7
     flagged: str = "mark"  # "mark" keeps flagged translations with a marker; "drop" leaves them out
+    aliases: str | None = None  # name alias file ("English name = French form | other form" per line)
 
 
 @dataclass(frozen=True)

@@ -328,3 +328,27 @@ def test_the_same_statement_with_other_figures_is_one_bullet_with_a_conflict(tmp
     assert conflict.what == "time"
     assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [("19:20", ("a:0",)),
                                                                                   ("19:21", ("b:0",))]
+
+
+def test_an_alias_file_lets_claims_with_translated_names_merge(tmp_path):
+    corpus = Corpus(
+        dates={d: "2024-03" for d in "ab"},
+        texts={"a": ["Le satellite observera la Terre."],
+               "b": ["Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence."]},
+        groups=[("g1", ["a:0"], "The satellite will observe the Earth."),
+                ("g2", ["b:0"], "Launched on Thursday from Kourou, the satellite will observe the Earth for ten "
+                                "years, the agency said.")],
+        events=[event("e1", ["g1", "g2"], date="2024-03-06")],
+    )
+    without = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"][0]
+    aliases = tmp_path / "aliases.txt"
+    aliases.write_text("Earth = Terre\n", encoding="utf-8")
+    with_aliases = run_stage(corpus, tmp_path, max_sentences=4, aliases=str(aliases)).artifacts["summaries"][0]
+    assert len(without.summary) == 2 and len(with_aliases.summary) == 1
+
+
+def test_an_unreadable_alias_file_is_a_config_error(tmp_path):
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="summarize.aliases"):
+        run_stage(mmr_corpus(), tmp_path, aliases=str(tmp_path / "missing.txt"))

@@ -25,11 +25,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
 from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
+from pipeline.errors import ConfigError
 from pipeline.faithfulness.checker import TransparentChecker
+from pipeline.faithfulness.claims import Aliases, load_aliases
 from pipeline.features import content_words, tfidf
 from pipeline.numbers import NumberMention, extract_numbers
 from pipeline.records import (
@@ -95,7 +98,8 @@ def run(ctx: StageContext) -> StageOutput:
     config = ctx.config.summarize
 
     summarizer = Summarizer(documents, sentences, decisions, groups, translations,
-                            config.max_sentences, config.mmr_lambda, drop_flagged=config.flagged == "drop")
+                            config.max_sentences, config.mmr_lambda, drop_flagged=config.flagged == "drop",
+                            aliases=read_aliases(config.aliases))
     summaries: list[EventSummary] = []
     notes: list[str] = []
     with ctx.progress("summarizing events", len(events)) as bar:
@@ -128,13 +132,15 @@ class Summarizer:
         max_sentences: int = 4,
         mmr_lambda: float = 0.7,
         drop_flagged: bool = False,
+        aliases: Aliases | None = None,
     ):
         self.documents = {d.doc_id: d for d in documents}
         self.doc_index = {d.doc_id: i for i, d in enumerate(documents)}
         self.sentences = sentences
         self.duplicates = {doc_id for doc_id, d in decisions.items() if d.duplicate_of}
         self.copy_of = {doc_id: d.duplicate_of for doc_id, d in decisions.items() if d.duplicate_of}
-        self.checker = TransparentChecker(source_langs={d.doc_id: d.lang for d in documents if d.lang})
+        self.checker = TransparentChecker(source_langs={d.doc_id: d.lang for d in documents if d.lang},
+                                          aliases=aliases or {})
         self.groups = groups
         self.translations = translations
         self.max_sentences = max_sentences
@@ -382,6 +388,19 @@ class Summarizer:
 
     def _doc_order(self, doc_id: str) -> tuple[int, str]:
         return self.doc_index.get(doc_id, len(self.doc_index)), doc_id
+
+
+def read_aliases(path: str | None) -> Aliases:
+    """The user's name alias file (``summarize.aliases``), or none."""
+    if path is None:
+        return {}
+    try:
+        return load_aliases(Path(path).expanduser())
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError("", "summarize.aliases", f"cannot be read: {path} ({err})",
+                          "a UTF-8 text file of `English name = French form` lines") from None
+    except ValueError as err:
+        raise ConfigError("", "summarize.aliases", str(err)) from None
 
 
 def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> list[Candidate]:
