@@ -42,7 +42,9 @@ _EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "a
               "november", "december"]
 
 FRENCH = _Language(
-    months={**{m: i for i, m in enumerate(_FR_MONTHS, 1)}, "fevrier": 2, "aout": 8, "decembre": 12},
+    months={**{m: i for i, m in enumerate(_FR_MONTHS, 1)}, "fevrier": 2, "aout": 8, "decembre": 12,
+            # dateline abbreviations ("Bamako, 27 juil (AMAP)"); "sept" is also seven, so it is left out
+            "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "oct": 10, "nov": 11, "déc": 12, "dec": 12},
     words={"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
            "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
            "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60},
