@@ -93,7 +93,7 @@ def _pattern(lang: _Language) -> re.Pattern[str]:
         r"(?P<iso>\b\d{4}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?\b)",
         rf"(?<!\w)(?P<day>{day})\s+(?:of\s+)?(?P<month>{month})(?:,?\s+(?P<year>{year})\b)?",
         rf"(?P<month2>{month})\s+(?P<day2>{day})\b(?:,?\s+(?P<year2>{year})\b)?",
-        rf"(?<![\w.,])(?P<num>{lang.grouped}|{plain})(?![^\W\d_])"
+        rf"(?<![\w.,])(?P<num>{lang.grouped}|{plain})(?!\w)"  # never a part of "12th": no backtracking
         rf"(?:\s+(?P<nscale>{scales})\b)?(?P<npct>{lang.percent})?",
         rf"\b(?:(?P<word>{words})[\s-]+)?(?P<scale>{scales})\b(?P<spct>{lang.percent})?",
         rf"\b(?P<small>{_alternation(list(lang.words))})\b(?P<wpct>{lang.percent})?",
