@@ -357,7 +357,8 @@ def score_evaluate(run_dir: Path, digest: dict[str, Any]) -> dict[str, Any]:
                     flagged += 1
                     examples.append(sentence["text"][:100])
     overall = report["overall"]
-    return {"support_rate": overall["support_rate"], "sentences": overall["sentences"],
+    return {"support_rate": overall["support_rate"], "citation_precision": overall["citation_precision"],
+            "sentences": overall["sentences"],
             "exact_copies": copies, "false_flags": flagged,
             "false_flag_rate": round(flagged / copies, 4) if copies else None,
             "problems": overall["problems"], "false_flag_examples": examples[:6]}

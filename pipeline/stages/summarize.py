@@ -259,7 +259,14 @@ class Summarizer:
         return [self._citation(m, t) for m, t in zip(candidate.members, candidate.translations, strict=True)]
 
     def _merge(self, group: list[Candidate]) -> Candidate:
-        best = max(group, key=lambda c: (c.relevance, [-p for p in c.position]))
+        if len(group) == 1:
+            best = group[0]
+        else:
+            # the wording every merged sentence backs: a claim stated by several outlets is what
+            # they all say, so each citation supports the bullet; relevance breaks ties
+            backing = {id(c): sum(self.checker.check(c.translation.translation, self._citations(other)).supported
+                                  for other in group) for c in group}
+            best = max(group, key=lambda c: (backing[id(c)], c.relevance, [-p for p in c.position]))
         if len(group) == 1 and not best.translations:
             return dataclasses.replace(best, translations=tuple(best.translation.translation for _ in best.members),
                                        group_of=tuple(best.translation.group_id for _ in best.members))
