@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.config import Config, SummarizeConfig
 from pipeline.dates import parse_period
+from pipeline.faithfulness.checker import TransparentChecker
 from pipeline.records import (
     Document,
     DocumentDecision,
@@ -292,6 +293,7 @@ def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once(tmp_
     assert len(dam) == 1 and len(summary.summary) == 2  # one bullet for the claim, one for the other
     assert [c.sentence_id for c in dam[0].citations] == ["a:0", "b:0", "c:0"]
     assert dam[0].outlets == 2 and dam[0].copies == {"c": "a"}
+    assert TransparentChecker().check(dam[0].text, dam[0].citations).supported
 
 
 def test_conflicting_figures_are_shown_with_every_value_and_its_sentences(tmp_path):
@@ -352,3 +354,17 @@ def test_an_unreadable_alias_file_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="summarize.aliases"):
         run_stage(mmr_corpus(), tmp_path, aliases=str(tmp_path / "missing.txt"))
+
+
+def test_a_copy_that_comes_first_still_leaves_one_independent_outlet(tmp_path):
+    corpus = Corpus(
+        dates={d: "2024-12" for d in "ab"},
+        texts={"a": ["La cathédrale a rouvert ses portes samedi soir."],
+               "b": ["La cathédrale a rouvert ses portes samedi soir."]},
+        groups=[("g1", ["a:0", "b:0"], "The cathedral reopened its doors on Saturday evening.")],
+        events=[event("e1", ["g1"], date="2024-12-07")],
+        duplicates={"a": "b"},  # a, listed first, is the copy of b
+    )
+    (summary,) = run_stage(corpus, tmp_path).artifacts["summaries"]
+    (sentence,) = summary.summary
+    assert (sentence.outlets, sentence.copies) == (1, {"a": "b"})

@@ -337,13 +337,22 @@ class Summarizer:
         for citation in sorted(citations, key=lambda c: self._position(c.sentence_id)):
             first_in_group.setdefault(groups[citation.sentence_id], citation.doc_id)
         copies: dict[str, str] = {}
+
+        def original_of(doc_id: str) -> str:
+            seen = {doc_id}
+            while doc_id in copies and copies[doc_id] not in seen:
+                doc_id = copies[doc_id]
+                seen.add(doc_id)
+            return doc_id
+
         for doc_id in sorted(cited, key=self._doc_order):
             original = self.copy_of.get(doc_id)
             firsts = [first_in_group[groups[c.sentence_id]] for c in citations if c.doc_id == doc_id]
-            if original in cited and original != doc_id:
-                copies[doc_id] = original
-            elif doc_id not in firsts:
-                copies[doc_id] = copies.get(firsts[0], firsts[0])
+            if original not in cited and doc_id not in firsts:
+                original = firsts[0]
+            # an original of its own original (two documents carrying each other's sentences) stays one
+            if original in cited and original_of(original) != doc_id:
+                copies[doc_id] = original_of(original)
         return copies
 
     def _conflicts(self, candidate: Candidate, claims: list[Candidate]) -> list[Conflict]:
@@ -378,11 +387,13 @@ class Summarizer:
         for kind in dict.fromkeys(m.kind for m in own):
             variants = [FigureVariant(value=m.text, sentence_ids=[s.sentence_id for s in candidate.members])
                         for m in own if m.kind == kind]
+            mine = [m for m in own if m.kind == kind]
             for rival in rivals:
-                other = [m for m in extract_numbers(rival.translation.translation, "en")
-                         if m.kind == kind and m.value not in own_values]
-                variants += [FigureVariant(value=m.text, sentence_ids=[s.sentence_id for s in rival.members])
-                             for m in other]
+                theirs = [m for m in extract_numbers(rival.translation.translation, "en") if m.kind == kind]
+                # the n-th figure of a kind answers the n-th: "19:20" / "19:21 (18:21 GMT)" differ in the first only
+                variants += [FigureVariant(value=other.text, sentence_ids=[s.sentence_id for s in rival.members])
+                             for other, counterpart in zip(theirs, mine, strict=False)
+                             if other.value != counterpart.value and other.value not in own_values]
             if len(variants) > len([m for m in own if m.kind == kind]):
                 measure = next((word for m, (word, _) in _measured(candidate.translation.translation)
                                 if m.kind == kind), kind)
