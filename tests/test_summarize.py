@@ -368,3 +368,20 @@ def test_a_copy_that_comes_first_still_leaves_one_independent_outlet(tmp_path):
     (summary,) = run_stage(corpus, tmp_path).artifacts["summaries"]
     (sentence,) = summary.summary
     assert (sentence.outlets, sentence.copies) == (1, {"a": "b"})
+
+
+def test_a_merged_claim_is_worded_as_what_every_source_says(tmp_path):
+    corpus = Corpus(
+        dates={d: "2024-07" for d in "ab"},
+        texts={"a": ["Ariane 6 a décollé de Kourou."],
+               "b": ["Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo."]},
+        groups=[("g1", ["a:0"], "Ariane 6 lifted off from Kourou."),
+                ("g2", ["b:0"], "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused "
+                                "by the weather.")],
+        events=[event("e1", ["g1", "g2"], date="2024-07-09")],
+    )
+    (summary,) = run_stage(corpus, tmp_path).artifacts["summaries"]
+    (sentence,) = summary.summary
+    assert sentence.text == "Ariane 6 lifted off from Kourou."
+    assert [c.sentence_id for c in sentence.citations] == ["a:0", "b:0"]
+    assert all(TransparentChecker().check(sentence.text, [c]).supported for c in sentence.citations)
