@@ -116,7 +116,7 @@ def run(ctx: StageContext) -> StageOutput:
     if summarizer.counts["invalid_citations"]:
         notes.append(f"{summarizer.counts['invalid_citations']} citation(s) left out: no such sentence, "
                      "or a span outside its document")
-    return StageOutput(artifacts={"summaries": summaries}, counts=dict(sorted(counts.items())), notes=notes)
+    return StageOutput(artifacts={"summaries": [*summaries]}, counts=dict(sorted(counts.items())), notes=notes)
 
 
 class Summarizer:
