@@ -284,6 +284,7 @@ class SourceNames:
         self.words = [w for s in sources for w in plain_words(s)]
         self.vocabulary = set(self.words)
         self.keys = {_sound_key(w) for w in self.vocabulary}
+        self.short_keys = {(_sound_key(w), _initial(w)) for w in self.vocabulary if len(_sound_key(w)) < 3}
         self.phrase = " " + " ".join(self.words) + " "
         self.aliases = {**dict(_CALENDAR_COMPASS), **(aliases or {})}
         self.entities = [SourceName(words, label) for s in sources for text, label in french_entities(s)
@@ -298,7 +299,8 @@ class SourceNames:
         or title. The rest are aligned in order, one to one, with the originals' entities that
         no accounted name took, where a translation may rename: multi-word places and bodies
         and acronyms (White House/Maison-Blanche, ECOWAS/CEDEAO), never persons, never one
-        single-word name for another (Russia for Iran)."""
+        single-word name for another (Russia for Iran); an acronym left over may render an
+        adjective of nationality (US/américain)."""
         names = [part for name in names for part in _coordinated(name)]
         left = [name for name in names if not self._spelt(name)]
         taken = {i for i, entity in enumerate(self.entities)
@@ -350,13 +352,13 @@ class SourceNames:
         key = _sound_key(word)
         # a skeleton of two consonants is too common to pair on its own; the first letter must agree too
         if len(key) < 3:
-            return any(k == key and _initial(w) == _initial(word) for w in self.vocabulary for k in [_sound_key(w)])
+            return (key, _initial(word)) in self.short_keys
         return any(difflib.SequenceMatcher(None, key, other).ratio() >= SOUND_SIMILARITY for other in self.keys
                    if len(other) >= 3)
 
 
-# French adjectives of nationality (américain, britannique is not one: too many -ique words):
-# an English acronym may render one ("US", "UK").
+# French adjectives of nationality (américain, italien, français, chinois; not -ique, which too
+# many other words end in): an English acronym may render one ("US", "UK").
 _DEMONYM = re.compile(r"(?:ain|ien|ais|ois)(?:e|ne)?s?$")
 # A name of this many words or more is accounted for when this share of them is (2 of 3).
 MOSTLY_SPELT_WORDS = 3
