@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.config import EventsConfig
-from pipeline.dates import Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.dates import DAY, Period, TimeMention, infer_document_period, parse_period, resolve_times
 from pipeline.features import actors, content_words, normalise_rows, quantities, set_vectors, tfidf
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.stages.base import StageContext, StageOutput
@@ -321,8 +321,12 @@ def best_date(cluster_facts: list[GroupFacts], centrality: list[float]) -> Perio
     """The most precise current period its members give (see ``is_current``); among equally
     precise ones, the most supported by the cluster's other mentions, then the one in the most
     central group. Without a current mention, the publication period its reports share most."""
+    # A report without a date header is dated from its own latest full date, which may be a
+    # recalled one; the given publication dates of the cluster's other reports bound it too.
+    given = [f.published_by for f in cluster_facts if f.published_by is not None]
+    anchor = Period(max(given), max(given), DAY) if given else None
     candidates = [(p, c) for f, c in zip(cluster_facts, centrality, strict=True)
-                  for p in f.periods if is_current(p, f.base)]
+                  for p in f.periods if is_current(p, f.base) and is_current(p, anchor)]
     if not candidates:
         bases = Counter(f.base for f in cluster_facts if f.base is not None)
         return min(bases, key=lambda b: (-bases[b], b.days, b.start)) if bases else None
