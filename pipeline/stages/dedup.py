@@ -257,7 +257,8 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
             decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id, 1.0, "exact", 1.0))
         else:
             pair = (min(root, index), max(root, index))
-            base = first_with_key[keys[index]] if keys[index] is not None else index
+            own_key = keys[index]
+            base = first_with_key[own_key] if own_key is not None else index
             found = overlap.get(pair) or _overlap(sets[min(root, base)], sets[max(root, base)])
             containment, jaccard = found
             method = "minhash" if jaccard >= config.doc_threshold else "containment"
