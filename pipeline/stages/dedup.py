@@ -242,6 +242,7 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
         pairs = np.array(distinct)[lsh_candidate_pairs(signatures[distinct], config.bands, config.rows)]
         candidates.update((int(a), int(b)) for a, b in pairs)
     sets = {i: np.unique(v) for i, v in shingles.items()}
+    candidates.update(_shared_shingle_pairs(sets))
     overlap: dict[tuple[int, int], tuple[float, float]] = {}  # (containment, Jaccard) of verified pairs
     for pair in sorted(candidates):
         overlap[pair] = measured = _overlap(sets[pair[0]], sets[pair[1]])
@@ -265,6 +266,35 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
             decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id,
                                               round(jaccard, 4), method, round(containment, 4)))
     return sorted(decisions, key=lambda d: d.doc_id)
+
+
+def _shared_shingle_pairs(sets: dict[int, np.ndarray], min_shared: int = 3) -> set[tuple[int, int]]:
+    """Pairs of documents sharing ``min_shared`` shingles that are in at most MAX_SHARED_DOCUMENTS documents.
+
+    An inverted index sorted by shingle: edited copies share few whole sentences but many 5-grams.
+    """
+    if len(sets) < 2:
+        return set()
+    owners = np.concatenate([np.full(len(v), i, dtype=np.int64) for i, v in sets.items()])
+    values = np.concatenate(list(sets.values()))
+    order = np.argsort(values, kind="stable")
+    values, owners = values[order], owners[order]
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    keep = counts[inverse] <= MAX_SHARED_DOCUMENTS
+    values, owners = values[keep], owners[keep]
+    found = []
+    for distance in range(1, MAX_SHARED_DOCUMENTS):
+        same = values[distance:] == values[:-distance]
+        if not same.any():
+            break
+        found.append(np.stack([owners[:-distance][same], owners[distance:][same]], axis=1))
+    if not found:
+        return set()
+    pairs = np.concatenate(found)
+    size = int(owners.max()) + 1
+    codes, shared = np.unique(pairs.min(axis=1) * size + pairs.max(axis=1), return_counts=True)
+    codes = codes[shared >= min_shared]
+    return {(int(c // size), int(c % size)) for c in codes}
 
 
 def _overlap(left: np.ndarray, right: np.ndarray) -> tuple[float, float]:
