@@ -53,6 +53,7 @@ class DedupConfig:
     bands: int = 14  # LSH bands x rows = permutations; 14 x 8 is about 0.72 Jaccard
     rows: int = 8
     doc_threshold: float = 0.7  # estimated Jaccard above which documents are near-duplicates
+    doc_containment: float = 0.42  # share of the smaller document's shingles found in the other
     sentence_threshold: float = 0.85  # token-level similarity for near-identical sentences
     seed: int = 1
 
@@ -69,6 +70,7 @@ class SummarizeConfig:
     max_sentences: int = 4
     mmr_lambda: float = 0.7
     flagged: str = "mark"  # "mark" keeps flagged translations with a marker; "drop" leaves them out
+    aliases: str | None = None  # name alias file ("English name = French form | other form" per line)
 
 
 @dataclass(frozen=True)

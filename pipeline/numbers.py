@@ -42,7 +42,9 @@ _EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "a
               "november", "december"]
 
 FRENCH = _Language(
-    months={**{m: i for i, m in enumerate(_FR_MONTHS, 1)}, "fevrier": 2, "aout": 8, "decembre": 12},
+    months={**{m: i for i, m in enumerate(_FR_MONTHS, 1)}, "fevrier": 2, "aout": 8, "decembre": 12,
+            # dateline abbreviations ("Bamako, 27 juil (AMAP)"); "sept" is also seven, so it is left out
+            "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "oct": 10, "nov": 11, "déc": 12, "dec": 12},
     words={"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
            "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
            "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60},
@@ -91,7 +93,7 @@ def _pattern(lang: _Language) -> re.Pattern[str]:
         r"(?P<iso>\b\d{4}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?\b)",
         rf"(?<!\w)(?P<day>{day})\s+(?:of\s+)?(?P<month>{month})(?:,?\s+(?P<year>{year})\b)?",
         rf"(?P<month2>{month})\s+(?P<day2>{day})\b(?:,?\s+(?P<year2>{year})\b)?",
-        rf"(?<![\w.,])(?P<num>{lang.grouped}|{plain})(?![^\W\d_])"
+        rf"(?<![\w.,])(?P<num>{lang.grouped}|{plain})(?!\w)"  # never a part of "12th": no backtracking
         rf"(?:\s+(?P<nscale>{scales})\b)?(?P<npct>{lang.percent})?",
         rf"\b(?:(?P<word>{words})[\s-]+)?(?P<scale>{scales})\b(?P<spct>{lang.percent})?",
         rf"\b(?P<small>{_alternation(list(lang.words))})\b(?P<wpct>{lang.percent})?",
@@ -156,13 +158,88 @@ def _mention(match: re.Match[str], lang: _Language, text: str) -> NumberMention 
     return NumberMention(found, str(lang.words[word]), "percent" if match["wpct"] else "number")
 
 
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])"
+# Clock times, kind "time", value "HH:MM" on the 24-hour clock: "17h30", "17 h", "17:30",
+# "5.30 p.m.", "5 pm". Read before other numbers so that "17:30" is not the numbers 17 and 30.
+_TIMES = {
+    "fr": re.compile(r"(?<![\w,.])(?P<hour>[01]?\d|2[0-3])\s?h\s?(?P<minute>[0-5]\d)?(?!\w)", re.IGNORECASE),
+    "en": re.compile(r"(?<![\w,.:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d)(?!\d)"
+                     r"(?:\s*(?P<half>[ap])\.?m\b\.?)?|(?:[.:](?P<minute2>[0-5]\d))?\s*(?P<half2>[ap])\.?m\b\.?)",
+                     re.IGNORECASE),
+}
+
+
+def _times(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
+    pattern = _TIMES.get(lang)
+    found = []
+    for match in pattern.finditer(text) if pattern else ():
+        hour = int(match["hour"])
+        minute = int(match.groupdict().get("minute") or match.groupdict().get("minute2") or 0)
+        half = (match.groupdict().get("half") or match.groupdict().get("half2") or "").lower()
+        if half == "p" and hour < 12:
+            hour += 12
+        elif half == "a" and hour == 12:
+            hour = 0
+        found.append((match.start(), match.end(), NumberMention(match.group(0), f"{hour:02d}:{minute:02d}", "time")))
+    return found
+
+
+# French round-number nouns: "une quarantaine" is "some forty", "plusieurs centaines" "several hundred".
+_ROUND_FR = {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
+             "cinquantaine": 50, "soixantaine": 60, "centaine": 100}
+_ROUND = re.compile(rf"\b(?:(?:plusieurs|quelques)\s+(?P<several>centaines)|(?P<round>{'|'.join(_ROUND_FR)}))\b",
+                    re.IGNORECASE)
+# Two days of one month: "les 7 et 8 décembre", "du dimanche 10 au lundi 11 septembre",
+# "December 7 and 8", "7 and 8 December": the first day is a date too.
+_DAY_PAIRS = {
+    "fr": re.compile(rf"(?<![\w,.])(?P<first>{_DAY})(?:er)?\s+(?:et|au|ou|-)\s+(?:[^\W\d_]+\s+)?"
+                     rf"(?P<second>{_DAY})(?:er)?\s+(?P<month>{'|'.join(FRENCH.months)})(?!\w)", re.IGNORECASE),
+    "en": re.compile(rf"(?:(?P<month>{'|'.join(m for m in ENGLISH.months if m.isalpha())})\s+(?P<first>{_DAY})"
+                     rf"(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?P<second>{_DAY})(?!\w)"
+                     rf"|(?P<first2>{_DAY})(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?:[^\W\d_]+\s+)?(?P<second2>{_DAY})"
+                     rf"(?:st|nd|rd|th)?\s+(?P<month2>{'|'.join(m for m in ENGLISH.months if m.isalpha())})(?!\w))",
+                     re.IGNORECASE),
+}
+
+
+def _round_numbers(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
+    if lang != "fr":
+        return []
+    return [(m.start(), m.end(),
+             NumberMention(m.group(0), "100" if m["several"] else str(_ROUND_FR[m["round"].lower()]), "number"))
+            for m in _ROUND.finditer(text)]
+
+
+def _day_pairs(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
+    pattern, language = _DAY_PAIRS.get(lang), LANGUAGES.get(lang)
+    found = []
+    for match in pattern.finditer(text) if pattern and language else ():
+        month = match.groupdict().get("month") or match.groupdict().get("month2")
+        month_number = language.months[month.lower()]  # type: ignore[union-attr]
+        for key in ("first", "second", "first2", "second2"):
+            if match.groupdict().get(key):
+                day = int(match[key])
+                found.append((match.start(key), match.end(key),
+                              NumberMention(match[key], f"{month_number:02d}-{day:02d}", "date")))
+    return found
+
+
 def extract_numbers(text: str, lang: str) -> list[NumberMention]:
-    """Every number, percentage, year and date in ``text`` (``lang``: "fr" or "en"), in order."""
+    """Every number, percentage, year, date and clock time in ``text`` (``lang``: "fr" or "en"), in order."""
     language = LANGUAGES.get(lang)
     if language is None:
         return []
-    mentions = (_mention(m, language, text) for m in _PATTERNS[lang].finditer(text))
-    return [m for m in mentions if m is not None]
+    times = _times(text, lang) + _round_numbers(text, lang)
+    pairs = _day_pairs(text, lang)
+    times += [p for p in pairs if not any(s < p[1] and p[0] < e for s, e, _ in times)]
+    found = [(start, m) for start, _, m in times]
+    for match in _PATTERNS[lang].finditer(text):
+        if any(start < match.end() and match.start() < end for start, end, _ in times):
+            continue
+        mention = _mention(match, language, text)
+        if mention is not None:
+            found.append((match.start(), mention))
+    return [m for _, m in sorted(found, key=lambda pair: pair[0])]
 
 
 def _matches(mention: NumberMention, target: list[NumberMention]) -> bool:

@@ -66,8 +66,9 @@ class DocumentDecision(Record):
 
     doc_id: str
     duplicate_of: str | None = None
-    similarity: float | None = None  # estimated Jaccard with the canonical document
-    method: str | None = None  # "exact" or "minhash"
+    similarity: float | None = None  # Jaccard of word shingles with the canonical document
+    method: str | None = None  # "exact", "minhash" (Jaccard) or "containment" (one reproduces the other)
+    containment: float | None = None  # shared shingles / shingles of the smaller of the two
 
 
 @dataclass

@@ -76,6 +76,10 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     _rule("advertisement", r"Publicité|Advertisement|Annonce"),
     _rule("photo_credit", r"(?:Photos?|Crédits?(?: photos?)?|Image|Illustration)\s*:.{1,100}"),
     _rule("original_article", r"Lire l['’]article original.*"),
+    _rule("read_more", r"(?:Publicité\s+)?(?:Lire la suite|Continue reading|Read the full (?:story|article))\b.{0,80}"),
+    # a wire dateline opening the body: "NIAMEY (Reuters) - ", "par A et B PARIS (AFP) - "; case matters
+    BoilerplateRule("dateline", re.compile(r"(?<![^\n])(?:[Pp]ar [^\n()]{3,80}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{1,30}"
+                                           r"\s*\([A-Z][A-Za-z]{1,11}\)\s*[-–—]\s*"), whole_line=False),
     _rule(
         "donation_appeal",
         r".{0,200}(?:\bsoutien[sz]?[- ]nous\b|\bsoutenez[- ]nous\b|\bdevenez (?:un )?(?:mécène|abonné)"
@@ -254,10 +258,15 @@ def _paragraphs(text: str, region: Span) -> list[list[Span]]:
 
 
 def _is_hard_wrapped(text: str, lines: list[Span]) -> bool:
-    """Most lines of the paragraph stop mid-sentence: it was wrapped at a fixed width."""
+    """Most lines of the paragraph stop mid-sentence near one width: it was wrapped at a fixed width.
+
+    A short line (a headline or subheading over the body) does not count as wrapped.
+    """
     if len(lines) < 3:
         return False
-    open_ends = sum(text[line.end - 1] not in _LINE_ENDINGS for line in lines[:-1])
+    width = max(line.end - line.start for line in lines)
+    open_ends = sum(text[line.end - 1] not in _LINE_ENDINGS and (line.end - line.start) * 3 >= width * 2
+                    for line in lines[:-1])
     return open_ends * 2 > len(lines) - 1
 
 
@@ -318,3 +327,74 @@ def is_headline(text: str, span: Span) -> bool:
         and piece[-1] not in TERMINALS + CLOSERS + ":;,"
         and not rest_of_line.strip()
     )
+
+
+# --- page furniture among the sentences --------------------------------------------------------
+
+# Sentence-sized markers that are page furniture wherever they stand (the whole sentence).
+FURNITURE_MARKERS: tuple[BoilerplateRule, ...] = (
+    _rule("read_more", r"(?:Lire (?:la suite|l['’]article|la brève|plus)|Read more|Continue reading)\b.{0,80}"),
+    _rule("cookie_notice", r"(?=.*\bcookies?\b)(?=.*\b(?:vous|you|your|we|accept\w*|refus\w*|consent\w*)\b).*"),
+)
+# Links, handles, hashtags and emoji: an embedded social-media post, not the report's prose.
+_POST = re.compile(r"https?://|\bwww\.|pic\.twitter\.com|(?<![\w.])@\w{2,}|(?<!\w)#[^\W\d_]\w{2,}"
+                   "|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+# A photo credit: a copyright sign, or names separated by slashes at the end ("( POOL / Ludovic MARIN )").
+_CREDIT = re.compile(r"©|(?:^|[(\-–—•]\s*)[A-Z][\w.'’-]*(?:\s+[\w.'’-]+){0,3}(?:\s*/\s*[A-Z][\w.'’-]*"
+                     r"(?:\s+[\w.'’-]+){0,3})+\s*[)•]?$")
+# A caption ends with the date the picture was taken and no period: "..., le 29 novembre 2024".
+_MONTHS = ("janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|january|february"
+           "|march|april|may|june|july|august|september|october|november|december")
+_CAPTION_DATE = re.compile(rf"\b\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}$|\b(?:{_MONTHS}) \d{{1,2}}, \d{{4}}$",
+                           re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+MIN_LABEL_WORDS = 4  # a line without a sentence end and fewer words is a label: site name, section, credit
+HEADLINE_MAX_CHARS = 200
+
+
+def ends_sentence(piece: str) -> bool:
+    """Whether the text ends like a sentence: terminal punctuation, maybe inside closing quotes."""
+    return bool(piece) and piece.rstrip(CLOSERS + _INLINE_SPACE)[-1:] in TERMINALS
+
+
+def _label_kind(piece: str) -> str | None:
+    """Why a piece with no sentence end is furniture rather than a heading that states the news."""
+    words = _WORD.findall(piece)
+    lines = [line for line in _LINE_BREAK.split(piece) if line.strip()]
+    if len(lines) > 1 and len(words) < 3 * len(lines):
+        return "menu"  # several short lines run together: a navigation or section menu
+    if len(words) < MIN_LABEL_WORDS or piece[0].islower() or piece.upper() == piece or piece[-1] in "-–—•|":
+        return "label"
+    if _CAPTION_DATE.search(piece):
+        return "caption"
+    return None
+
+
+def furniture(text: str, spans: list[Span]) -> list[str | None]:
+    """For each sentence span of one document: the kind of page furniture it is, or None.
+
+    Structural signals rather than a list of site phrases: links, handles and emoji (embedded
+    posts), credits, labels without a verb-sized body or a sentence end, captions ending with
+    their date, and a last sentence that stops without a sentence end (a cut-off text). The
+    signals that rest on punctuation apply only to punctuated prose (most sentences end like
+    one), so an unpunctuated text keeps its lines. Headings of four words or more stay: the
+    headline and subheadings state the news.
+    """
+    pieces = [text[span.start:span.end] for span in spans]
+    punctuated = sum(map(ends_sentence, pieces)) * 2 > len(pieces)
+    kinds: list[str | None] = []
+    for index, piece in enumerate(pieces):
+        kind = next((r.name for r in FURNITURE_MARKERS if r.pattern.fullmatch(piece)), None)
+        if kind is None and _POST.search(piece):
+            kind = "embedded_post"
+        if kind is None and _CREDIT.search(piece):
+            kind = "photo_credit"
+        if kind is None and punctuated and not ends_sentence(piece):
+            kind = _label_kind(piece)
+            if kind is None and index == len(pieces) - 1 and index > 0:
+                kind = "cut_off"
+            elif kind is None and len(piece) > HEADLINE_MAX_CHARS:
+                kind = "caption"  # too long for a heading, no sentence end: a caption or a cut line
+        kinds.append(kind)
+    return kinds
+

@@ -132,7 +132,7 @@ def test_near_copy_and_exact_copy_are_found(copies_run) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["stages"]["dedup"]
     expected = {"documents": 7, "kept": 5, "duplicates": 2, "exact": 1, "near": 1}
     assert manifest["counts"] | expected == manifest["counts"]
-    assert any(n.startswith("005_repost is a near-duplicate of 002_") and "(Jaccard 0." in n for n in manifest["notes"])
+    assert any(n.startswith("005_repost is a near-duplicate of 002_") and "Jaccard 0." in n for n in manifest["notes"])
 
     assert_partition(groups, sentences)
     by_text = {" ".join(s.text.split()): s.sentence_id for s in sentences}
@@ -145,6 +145,24 @@ def test_near_copy_and_exact_copy_are_found(copies_run) -> None:
     assert group.representative.startswith("002_") and len(group.sentence_ids) == 2
     mirrored = [g for g in groups if any(sid.startswith("006_") for sid in g.sentence_ids)]
     assert mirrored and all(len(g.sentence_ids) == 2 and g.representative.startswith("000_") for g in mirrored)
+
+
+DEV_PAIRS = Path(__file__).parent / "fixtures" / "dev_pairs"
+
+
+def test_wire_cores_are_contained_duplicates_and_shared_wire_sentences_are_not(tmp_path: Path) -> None:
+    """Real reports: a dispatch's first paragraphs inside the full dispatch (low Jaccard, high
+    containment) are near-duplicates; reports that share one to three wire sentences are not."""
+    decisions, groups, sentences = run_dedup(DEV_PAIRS, tmp_path)
+    found = {frozenset((d.doc_id, d.duplicate_of)) for d in decisions if d.duplicate_of}
+    assert found == {frozenset(p) for p in (("029", "048"), ("012", "056"), ("011", "014"))}
+    for decision in (d for d in decisions if d.duplicate_of):
+        assert decision.method == "containment"
+        assert decision.containment >= CONFIG.doc_containment and decision.similarity < CONFIG.doc_threshold
+    assert_partition(groups, sentences)  # the copies' sentences are still there to cite
+    shared = group_of(groups, next(s.sentence_id for s in sentences
+                                   if s.doc_id == "049" and "jour historique" in s.text))
+    assert {sid.split(":")[0] for sid in shared.sentence_ids} == {"049"}  # reworded quote: its own group
 
 
 def test_inspect_lists_documents_then_groups(copies_run) -> None:

@@ -8,6 +8,7 @@ from pipeline.text import (
     Span,
     complement,
     find_boilerplate,
+    furniture,
     is_headline,
     normalize_date,
     parse_date_header,
@@ -222,3 +223,50 @@ def test_boilerplate_after_date_header_counts_as_a_line() -> None:
 def test_is_headline(text: str, headline: bool) -> None:
     first = split_sentences(text)[0]
     assert is_headline(text, first) is headline
+
+
+FURNITURE_CASES = [
+    # (piece, kind) inside a punctuated French or English report; None: a real sentence that stays
+    ("Keystone", "label"),
+    ("Mayotte\nen direct", "menu"),
+    ("L'ESSENTIEL", "label"),
+    ("Lire la brève.", "read_more"),
+    ("Read more about the storm", "read_more"),
+    ("Vous avez refusé les cookies associés aux contenus issus de tiers.", "cookie_notice"),
+    ("We use cookies to improve your experience.", "cookie_notice"),
+    ("— European Space Agency (@esa) July 9, 2024", "embedded_post"),
+    ("Gabon wants a new leader! pic.twitter.com/asqfJSVR4w", "embedded_post"),
+    ("5,4,3,2,1 allumage Vulcain! 🚀", "embedded_post"),
+    ("Le président à Mamoudzou, le 19 décembre 2024 ( POOL / Ludovic MARIN )", "photo_credit"),
+    ("La fusée au décollage • ©Karl Constable", "photo_credit"),
+    ("Le président Macron s'exprime lors d'une visite de chantier, le 29 novembre 2024", "caption"),
+    ("Le gouvernement a annoncé un nouvel envoi dimanche de 140 militaires", "cut_off"),
+    ("Le cyclone a fait au moins 31 morts, selon les autorités.", None),
+    ("The cyclone killed at least 31 people, officials said.", None),
+    ("Pyongyang et Téhéran, principales sources d’armement de la Russie", None),  # a subheading
+    ("« Nous reconstruirons », a-t-il déclaré.", None),
+    ("Les cookies de Noël ont été distribués aux enfants.", None),
+]
+
+
+@pytest.mark.parametrize(("piece", "kind"), FURNITURE_CASES)
+def test_furniture_kinds(piece: str, kind: str | None) -> None:
+    body = ["Une première phrase du reportage.", piece, "Une phrase qui suit.", "Et la fin du texte."]
+    if kind == "cut_off":
+        body = [body[0], body[2], body[3], piece]  # a cut-off is the text's last piece
+    text = "\n\n".join(body)
+    spans = split_sentences(text)
+    pieces = [text[s.start:s.end] for s in spans]
+    assert piece in pieces
+    assert furniture(text, spans)[pieces.index(piece)] == kind
+
+
+def test_unpunctuated_text_keeps_its_lines() -> None:
+    text = "une ligne sans point\nune autre ligne sans point\nencore une"
+    assert furniture(text, split_sentences(text)) == [None]
+
+
+def test_headline_over_a_hard_wrapped_looking_paragraph_is_split() -> None:
+    text = ("Gabon : le général a prêté serment\nLe général, qui a renversé Ali Bongo, prête serment ce lundi"
+            " comme président de la transition\nUN DISCOURS\nPrestation de serment\nIl a juré.")
+    assert [text[s.start:s.end] for s in split_sentences(text)][0] == "Gabon : le général a prêté serment"

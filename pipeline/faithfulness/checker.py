@@ -79,11 +79,12 @@ class TransparentChecker:
     default_source_lang: str = "fr"
     min_coverage: float = 0.75  # share of the sentence's content words found in the citations
     min_phrase_coverage: float = 0.5  # share of its adjacent content-word pairs found there
+    aliases: claims.Aliases = field(default_factory=dict)  # English name -> French forms, from an alias file
     name: str = "transparent"
 
     def signature(self) -> dict[str, object]:
-        return {"checker": self.name, "version": 1, "min_coverage": self.min_coverage,
-                "min_phrase_coverage": self.min_phrase_coverage}
+        return {"checker": self.name, "version": 2, "min_coverage": self.min_coverage,
+                "min_phrase_coverage": self.min_phrase_coverage, "aliases": len(self.aliases)}
 
     def check(self, sentence: str, citations: Sequence[Citation]) -> SupportResult:
         if not citations:
@@ -98,7 +99,7 @@ class TransparentChecker:
         sources = self._sources_by_lang(citations)
         problems += _number_problems(sentence, translations, sources)
         named_sources = [text for lang, texts in sources.items() if lang in claims.NAME_LANGUAGES for text in texts]
-        problems += _entity_problems(sentence, translations, named_sources if named_sources else None)
+        problems += _entity_problems(sentence, translations, named_sources if named_sources else None, self.aliases)
         problems += _negation_problems(sentence, translations)
         return SupportResult(not any(p.severity == ERROR for p in problems), score, tuple(problems))
 
@@ -144,21 +145,22 @@ def _number_problems(sentence: str, translations: list[str], sources: dict[str, 
     return problems
 
 
-def _entity_problems(sentence: str, translations: list[str], sources: list[str] | None) -> list[Problem]:
+def _entity_problems(sentence: str, translations: list[str], sources: list[str] | None,
+                     aliases: claims.Aliases | None = None) -> list[Problem]:
     """``sources``: the originals to find names in; None when their language has no name rules."""
     cited_words = [claims.plain_words(t) for t in translations]
-    source_words = [w for s in sources or [] for w in claims.plain_words(s)]
     named_in_citations = {e.words for t in translations for e in claims.entities(t) if not e.initial}
-    problems = []
+    problems, names = [], []
     for entity in claims.entities(sentence):
         if not any(claims.contains_words(words, entity.words) for words in cited_words):
             problems.append(Problem(ENTITY_MISSING, f"'{entity.text}' is not in the cited translations"))
-            continue
         # a capitalised word opening the sentence is taken for a name only if the citations use it as one
-        is_name = not entity.initial or entity.words in named_in_citations
-        if sources is not None and is_name and not claims.name_in_source(entity, source_words):
-            problems.append(Problem(ENTITY_NOT_IN_SOURCE, f"'{entity.text}' is in the translation but not in "
-                                                          "the original sentences"))
+        elif not entity.initial or entity.words in named_in_citations:
+            names.append(entity)
+    if sources is not None and names:
+        problems += [Problem(ENTITY_NOT_IN_SOURCE, f"'{entity.text}' is in the translation but not in "
+                                                   "the original sentences")
+                     for entity in claims.SourceNames(sources, aliases).unexplained(names)]
     return problems
 
 

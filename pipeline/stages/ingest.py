@@ -23,6 +23,7 @@ from pipeline.text import (
     Span,
     complement,
     find_boilerplate,
+    furniture,
     is_headline,
     normalize_date,
     parse_date_header,
@@ -36,13 +37,23 @@ _BATCH_SIZE = 256  # documents per language-detection call and per worker task
 
 
 def _segment(document: Document) -> tuple[Document, list[Span]]:
-    """Date, boilerplate, title and sentence spans of one document (skipped if it has none)."""
+    """Date, boilerplate, title and sentence spans of one document (skipped if it has none).
+
+    Page furniture among the sentences (labels, credits, embedded posts, a cut-off end) is
+    left out like boilerplate and counted in ``removed``.
+    """
     text = document.text
     header_date, body_start = parse_date_header(text)
     boilerplate = find_boilerplate(text, body_start)
     removed = dict(Counter(name for name, _ in boilerplate))
     regions = complement([Span(0, body_start), *(span for _, span in boilerplate)], 0, len(text))
-    spans = split_sentences(text, regions)
+    found = split_sentences(text, regions)
+    spans = []
+    for span, kind in zip(found, furniture(text, found), strict=True):
+        if kind is None:
+            spans.append(span)
+        else:
+            removed[kind] = removed.get(kind, 0) + 1
     date = (normalize_date(document.date) if document.date else None) or header_date
     if not spans:
         return dataclasses.replace(document, date=date, removed=removed, status="skipped",
