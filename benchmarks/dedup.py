@@ -69,8 +69,9 @@ def assemble(doc_id: str, header: str, sentences: list[str], date: str) -> tuple
         text += sentence
         records.append(Sentence(f"{doc_id}:{n}", doc_id, start, len(text), sentence, "fr"))
         text += "\n" if n % 4 == 3 else " "
-    document = Document(doc_id, f"{doc_id}.txt", hashlib.sha256(text.encode()).hexdigest(), text=text,
-                        date=date, lang="fr")
+    document = Document(
+        doc_id, f"{doc_id}.txt", hashlib.sha256(text.encode()).hexdigest(), text=text, date=date, lang="fr"
+    )
     return document, records
 
 
@@ -173,19 +174,25 @@ def main() -> None:
     args = parser.parse_args()
     small, large = (run_once(size, args.seed) for size in args.sizes)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    print(f"{small['docs_per_s']} docs/s at {small['documents']}, {large['docs_per_s']} docs/s at "
-          f"{large['documents']}; precision {large['precision']}, recall {large['recall']}; peak RSS {peak_mb:.0f} MB")
-    print(json.dumps({
-        "docs_per_s_10k": small["docs_per_s"],
-        "docs_per_s_20k": large["docs_per_s"],
-        "time_ratio_20k_10k": round(large["seconds"] / small["seconds"], 3),
-        "cpu_docs_per_s_10k": round(small["documents"] / small["cpu_seconds"], 1),
-        "cpu_docs_per_s_20k": round(large["documents"] / large["cpu_seconds"], 1),
-        "cpu_time_ratio_20k_10k": round(large["cpu_seconds"] / small["cpu_seconds"], 3),
-        "precision": min(small["precision"], large["precision"]),
-        "recall": min(small["recall"], large["recall"]),
-        "peak_rss_mb": round(peak_mb, 1),
-    }))
+    print(
+        f"{small['docs_per_s']} docs/s at {small['documents']}, {large['docs_per_s']} docs/s at "
+        f"{large['documents']}; precision {large['precision']}, recall {large['recall']}; peak RSS {peak_mb:.0f} MB"
+    )
+    print(
+        json.dumps(
+            {
+                "docs_per_s_10k": small["docs_per_s"],
+                "docs_per_s_20k": large["docs_per_s"],
+                "time_ratio_20k_10k": round(large["seconds"] / small["seconds"], 3),
+                "cpu_docs_per_s_10k": round(small["documents"] / small["cpu_seconds"], 1),
+                "cpu_docs_per_s_20k": round(large["documents"] / large["cpu_seconds"], 1),
+                "cpu_time_ratio_20k_10k": round(large["cpu_seconds"] / small["cpu_seconds"], 3),
+                "precision": min(small["precision"], large["precision"]),
+                "recall": min(small["recall"], large["recall"]),
+                "peak_rss_mb": round(peak_mb, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

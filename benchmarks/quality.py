@@ -81,8 +81,10 @@ _FURNITURE_SIGNALS = re.compile(
     r"|abonn|newsletter|publicité|advertisement|^\s*date \d{4}-\d{2}\s*$|^\W*\d*\W*$",
     re.IGNORECASE,
 )
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 
 
 def tiny_model(out: Path) -> Path:
@@ -208,8 +210,13 @@ def dev_labels(sentences: list[Sentence], doc_files: dict[str, str], labels: dic
     return out
 
 
-def main_label(sentence_id: str, sentences: dict[str, Sentence], doc_files: dict[str, str],
-               labels: dict[str, Any] | None, gold: dict[str, set[str]]) -> str:
+def main_label(
+    sentence_id: str,
+    sentences: dict[str, Sentence],
+    doc_files: dict[str, str],
+    labels: dict[str, Any] | None,
+    gold: dict[str, set[str]],
+) -> str:
     if labels is None:
         return next(iter(gold[sentence_id]))
     by_file = {d["file"]: d["event"] for d in labels["documents"]}
@@ -234,12 +241,17 @@ def bcubed(gold: dict[str, str], predicted: dict[str, str]) -> dict[str, float |
         precision += both / len(clusters[predicted[item]])
         recall += both / len(classes[gold[item]])
     p, r = precision / len(items), recall / len(items)
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4),
-            "sentences": len(items)}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4),
+        "sentences": len(items),
+    }
 
 
-def score_sections(digest: dict[str, Any], gold: dict[str, set[str]], main: dict[str, str],
-                   gold_events: list[str]) -> dict[str, Any]:
+def score_sections(
+    digest: dict[str, Any], gold: dict[str, set[str]], main: dict[str, str], gold_events: list[str]
+) -> dict[str, Any]:
     """BCubed, sections per event, single-document share and dates of the digest's sections."""
     predicted: dict[str, str] = {}
     sections = [e for e in digest["events"] if not e["background"]]
@@ -247,8 +259,7 @@ def score_sections(digest: dict[str, Any], gold: dict[str, set[str]], main: dict
     for event in digest["events"]:
         cited = list(dict.fromkeys(c["sentence_id"] for s in event["summary"] for c in s["citations"]))
         for sentence_id in cited:
-            predicted.setdefault(sentence_id, f"background:{sentence_id}" if event["background"]
-                                 else event["event_id"])
+            predicted.setdefault(sentence_id, f"background:{sentence_id}" if event["background"] else event["event_id"])
         votes = Counter(main[s] for s in cited if s in main and not main[s].startswith("background:"))
         dominant[event["event_id"]] = votes.most_common(1)[0][0] if votes and not event["background"] else None
     # a sentence whose document also reports the section's dominant event counts as that event
@@ -270,13 +281,13 @@ def score_sections(digest: dict[str, Any], gold: dict[str, set[str]], main: dict
         "single_document_share": round(sum(1 for n in doc_count if n == 1) / len(sections), 3) if sections else None,
         "dates_right": round(sum(judged_dates) / len(judged_dates), 3) if judged_dates else None,
         "dates_judged": len(judged_dates),
-        "dates_wrong": [f"{e['date']} for {label}" for (e, label), j in zip(labelled, judged, strict=True)
-                        if j is False][:12],
+        "dates_wrong": [
+            f"{e['date']} for {label}" for (e, label), j in zip(labelled, judged, strict=True) if j is False
+        ][:12],
     }
 
 
-def score_dedup(decisions: list[DocumentDecision], doc_files: dict[str, str],
-                labels: dict[str, Any]) -> dict[str, Any]:
+def score_dedup(decisions: list[DocumentDecision], doc_files: dict[str, str], labels: dict[str, Any]) -> dict[str, Any]:
     def root(doc_id: str) -> str:
         seen = set()
         while parent.get(doc_id) and doc_id not in seen:
@@ -289,15 +300,19 @@ def score_dedup(decisions: list[DocumentDecision], doc_files: dict[str, str],
     cluster = {files[d]: root(d) for d in files}
     event = {d["file"]: d["event"] for d in labels["documents"]}
     gold_pairs = {frozenset((p["a"], p["b"])) for p in labels["near_duplicate_pairs"]}
-    merged = {frozenset(pair) for pair in combinations(sorted(cluster), 2)
-              if cluster[pair[0]] == cluster[pair[1]]}
+    merged = {frozenset(pair) for pair in combinations(sorted(cluster), 2) if cluster[pair[0]] == cluster[pair[1]]}
     found = gold_pairs & merged
     across = sorted(" ".join(sorted(p)) for p in merged if len({event.get(f) for f in p}) > 1)
     within = sorted(" ".join(sorted(p)) for p in merged - gold_pairs if len({event.get(f) for f in p}) == 1)
-    return {"pairs": len(gold_pairs), "recall": round(len(found) / len(gold_pairs), 3) if gold_pairs else None,
-            "missed": sorted(" ".join(sorted(p)) for p in gold_pairs - merged),
-            "false_merges_across_events": len(across), "across": across,
-            "merged_not_near_duplicates": len(within), "within": within}
+    return {
+        "pairs": len(gold_pairs),
+        "recall": round(len(found) / len(gold_pairs), 3) if gold_pairs else None,
+        "missed": sorted(" ".join(sorted(p)) for p in gold_pairs - merged),
+        "false_merges_across_events": len(across),
+        "across": across,
+        "merged_not_near_duplicates": len(within),
+        "within": within,
+    }
 
 
 def furniture_fragments() -> list[str]:
@@ -319,8 +334,11 @@ def score_furniture(digest: dict[str, Any]) -> dict[str, Any]:
         if event["background"] or not event["summary"]:
             continue
         first = event["summary"][0]
-        if event["title"] and is_furniture(first["citations"], event["title"], fragments) \
-                and first["text"].startswith(event["title"].rstrip("….")):
+        if (
+            event["title"]
+            and is_furniture(first["citations"], event["title"], fragments)
+            and first["text"].startswith(event["title"].rstrip("…."))
+        ):
             titles.append(event["title"])
         bullets += [s["text"] for s in event["summary"] if is_furniture(s["citations"], s["text"], fragments)]
     return {"titles": len(titles), "bullets": len(bullets), "examples": (titles + bullets)[:8]}
@@ -334,8 +352,9 @@ def score_redundancy(digest: dict[str, Any], checker: TransparentChecker) -> dic
             overlap = len(words_a & words_b) / len(words_a | words_b) if words_a | words_b else 0.0
             cites_a = [Citation.from_dict(c) for c in a["citations"]]
             cites_b = [Citation.from_dict(c) for c in b["citations"]]
-            covered = bool(cites_a and cites_b) and (checker.check(a["text"], cites_b).supported
-                                                     or checker.check(b["text"], cites_a).supported)
+            covered = bool(cites_a and cites_b) and (
+                checker.check(a["text"], cites_b).supported or checker.check(b["text"], cites_a).supported
+            )
             if overlap >= REDUNDANT_JACCARD or covered:
                 pairs.append([a["text"][:80], b["text"][:80]])
     return {"pairs": len(pairs), "examples": pairs[:5]}
@@ -344,8 +363,11 @@ def score_redundancy(digest: dict[str, Any], checker: TransparentChecker) -> dic
 def score_evaluate(run_dir: Path, digest: dict[str, Any]) -> dict[str, Any]:
     report = evaluate_path(run_dir).to_dict()
     verdicts = {(s["event_id"], s["index"]): s["supported"] for s in report["sentences"]}
-    reference = {normalise(t.translation) for t in ArtifactStore(run_dir).load("translate", "translations", Translation)
-                 if t.origin in ("memory", "passthrough")}
+    reference = {
+        normalise(t.translation)
+        for t in ArtifactStore(run_dir).load("translate", "translations", Translation)
+        if t.origin in ("memory", "passthrough")
+    }
     copies = flagged = 0
     examples = []
     for event in digest["events"]:
@@ -357,11 +379,16 @@ def score_evaluate(run_dir: Path, digest: dict[str, Any]) -> dict[str, Any]:
                     flagged += 1
                     examples.append(sentence["text"][:100])
     overall = report["overall"]
-    return {"support_rate": overall["support_rate"], "citation_precision": overall["citation_precision"],
-            "sentences": overall["sentences"],
-            "exact_copies": copies, "false_flags": flagged,
-            "false_flag_rate": round(flagged / copies, 4) if copies else None,
-            "problems": overall["problems"], "false_flag_examples": examples[:6]}
+    return {
+        "support_rate": overall["support_rate"],
+        "citation_precision": overall["citation_precision"],
+        "sentences": overall["sentences"],
+        "exact_copies": copies,
+        "false_flags": flagged,
+        "false_flag_rate": round(flagged / copies, 4) if copies else None,
+        "problems": overall["problems"],
+        "false_flag_examples": examples[:6],
+    }
 
 
 def score(name: str, run_dir: Path, labels: dict[str, Any] | None, memory: dict[str, int]) -> dict[str, Any]:

@@ -46,8 +46,18 @@ from pipeline.translation.random_model import build_random_marian  # noqa: E402
 SEEDS = ROOT / "seeds"
 # Ways to vary a sentence so that every text is distinct (nothing gained from cache or grouping)
 # while its length stays that of real news sentences.
-LEADS = ["", "Selon nos informations, ", "D'après un responsable, ", "Mardi, ", "Par ailleurs, ",
-         "Dans un communiqué, ", "Le même jour, ", "En outre, ", "Toujours selon la même source, ", "Jeudi soir, "]
+LEADS = [
+    "",
+    "Selon nos informations, ",
+    "D'après un responsable, ",
+    "Mardi, ",
+    "Par ailleurs, ",
+    "Dans un communiqué, ",
+    "Le même jour, ",
+    "En outre, ",
+    "Toujours selon la même source, ",
+    "Jeudi soir, ",
+]
 
 
 def seed_sentences() -> list[str]:
@@ -119,8 +129,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sentences", type=int, default=400, help="distinct sentences to translate")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads for both ways")
-    parser.add_argument("--batch-tokens", type=int, default=ModelConfig.batch_tokens,
-                        help="the stage's padded source tokens per batch")
+    parser.add_argument(
+        "--batch-tokens", type=int, default=ModelConfig.batch_tokens, help="the stage's padded source tokens per batch"
+    )
     args = parser.parse_args()
 
     texts = distinct_sentences(args.sentences)
@@ -128,29 +139,52 @@ def main() -> None:
         work = Path(tmp)
         started = time.perf_counter()
         model_dir = build_random_marian(
-            work / "opus-shaped", [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))],
-            d_model=512, encoder_layers=6, decoder_layers=6, heads=8, ffn_dim=2048, pad_vocab_to=59514,
-            max_position_embeddings=512, num_beams=4,
+            work / "opus-shaped",
+            [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))],
+            d_model=512,
+            encoder_layers=6,
+            decoder_layers=6,
+            heads=8,
+            ffn_dim=2048,
+            pad_vocab_to=59514,
+            max_position_embeddings=512,
+            num_beams=4,
         )
         print(f"built an opus-mt-fr-en-shaped random model in {time.perf_counter() - started:.1f}s")
         config = ModelConfig(id=str(model_dir), device="cpu", threads=args.threads, batch_tokens=args.batch_tokens)
         print(f"{len(texts)} distinct sentences, {args.threads} threads, beams 4, batch_tokens {args.batch_tokens}")
 
         stage_tokens, stage_seconds, counts, stage_rss = in_own_process(run_stage, config, texts, work)
-        print(f"stage: {stage_seconds:.1f}s, {counts['batches']} batches, {stage_tokens} target tokens generated, "
-              f"peak memory {stage_rss:.0f} MB")
+        print(
+            f"stage: {stage_seconds:.1f}s, {counts['batches']} batches, {stage_tokens} target tokens generated, "
+            f"peak memory {stage_rss:.0f} MB"
+        )
         naive_tokens, naive_seconds, naive_rss = in_own_process(run_naive, model_dir, config, texts)
-        print(f"naive: {naive_seconds:.1f}s, {naive_tokens} target tokens generated (one generate call per sentence), "
-              f"peak memory {naive_rss:.0f} MB")
+        print(
+            f"naive: {naive_seconds:.1f}s, {naive_tokens} target tokens generated (one generate call per sentence), "
+            f"peak memory {naive_rss:.0f} MB"
+        )
 
     naive_rate, stage_rate = naive_tokens / naive_seconds, naive_tokens / stage_seconds
-    print(f"over the same {naive_tokens} target tokens: naive {naive_rate:.1f} tokens/s, "
-          f"stage {stage_rate:.1f} tokens/s")
+    print(
+        f"over the same {naive_tokens} target tokens: naive {naive_rate:.1f} tokens/s, stage {stage_rate:.1f} tokens/s"
+    )
     print(f"peak memory (max RSS) of the translate stage: {stage_rss:.0f} MB")
-    print(json.dumps({"sentences": len(texts), "threads": args.threads, "naive_tokens": naive_tokens,
-                      "stage_tokens": stage_tokens, "naive_tokens_per_s": round(naive_rate, 2),
-                      "stage_tokens_per_s": round(stage_rate, 2), "speedup": round(naive_seconds / stage_seconds, 2),
-                      "peak_rss_mb": round(stage_rss, 1), "naive_peak_rss_mb": round(naive_rss, 1)}))
+    print(
+        json.dumps(
+            {
+                "sentences": len(texts),
+                "threads": args.threads,
+                "naive_tokens": naive_tokens,
+                "stage_tokens": stage_tokens,
+                "naive_tokens_per_s": round(naive_rate, 2),
+                "stage_tokens_per_s": round(stage_rate, 2),
+                "speedup": round(naive_seconds / stage_seconds, 2),
+                "peak_rss_mb": round(stage_rss, 1),
+                "naive_peak_rss_mb": round(naive_rss, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

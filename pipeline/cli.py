@@ -56,8 +56,13 @@ def _rich_progress(console: Console):
 
     @contextmanager
     def factory(description: str, total: int | None):
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn()]
+        columns = [
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ]
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task(description, total=total)
 
@@ -79,8 +84,12 @@ def _summary_table(result: Any) -> Table:
     table.add_column("counts")
     for report in result.stages:
         counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if not isinstance(v, (dict, list)))
-        table.add_row(report.name, terminal_safe(report.status + (f" ({report.detail})" if report.detail else "")),
-                      f"{report.seconds:.1f}" if report.status == "done" else "", terminal_safe(counts))
+        table.add_row(
+            report.name,
+            terminal_safe(report.status + (f" ({report.detail})" if report.detail else "")),
+            f"{report.seconds:.1f}" if report.status == "done" else "",
+            terminal_safe(counts),
+        )
     return table
 
 
@@ -124,8 +133,9 @@ def run(
     _leave_progress_to_the_cli()
     console = Console(quiet=quiet)
     try:
-        cfg = with_overrides(load_config(config), parse_model_overrides(model or []), device,
-                             str(memory.resolve()) if memory else None)
+        cfg = with_overrides(
+            load_config(config), parse_model_overrides(model or []), device, str(memory.resolve()) if memory else None
+        )
         progress = _rich_progress(console) if console.is_terminal and not quiet else None
 
         def on_stage(report: Any) -> None:
@@ -136,13 +146,25 @@ def run(
                 raise NoInputError([str(p) for p in inputs], report.notes)
 
         kwargs = {"progress": progress} if progress else {}
-        result = run_pipeline(inputs, out, cfg, until=until, force=force, on_stage=on_stage, wait=wait,
-                              follow_links=follow_links, **kwargs)
+        result = run_pipeline(
+            inputs,
+            out,
+            cfg,
+            until=until,
+            force=force,
+            on_stage=on_stage,
+            wait=wait,
+            follow_links=follow_links,
+            **kwargs,
+        )
     except PipelineError as err:
         raise _fail(err) from None
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished stages are kept in {terminal_safe(str(out))}; "
-                          "rerun the same command to resume", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"interrupted: finished stages are kept in {terminal_safe(str(out))}; rerun the same command to resume",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     console.print(_summary_table(result))
     console.print(_documents_table(result.documents))
@@ -154,9 +176,11 @@ def run(
         console.print(f"digest: {terminal_safe(str(digest))} and {terminal_safe(str(digest.with_suffix('.json')))}")
     skipped = [d for d in result.documents if d["status"].startswith("skipped")]
     if skipped:
-        err_console.print(f"[yellow]{len(skipped)} input(s) skipped, the rest went through:[/] "
-                          + terminal_safe("; ".join(f"{d['path']}: {d['reason']}" for d in skipped)),
-                          highlight=False)
+        err_console.print(
+            f"[yellow]{len(skipped)} input(s) skipped, the rest went through:[/] "
+            + terminal_safe("; ".join(f"{d['path']}: {d['reason']}" for d in skipped)),
+            highlight=False,
+        )
     raise typer.Exit(EXIT_PARTIAL if result.partial else EXIT_OK)
 
 
@@ -197,8 +221,11 @@ def models(
     for column in ("lang", "model", "revision", "offline", "where"):
         table.add_column(column)
     for status in statuses:
-        table.add_row(*map(terminal_safe, (status.lang, status.model_id, status.revision)),
-                      "yes" if status.available else "no", terminal_safe(status.where))
+        table.add_row(
+            *map(terminal_safe, (status.lang, status.model_id, status.revision)),
+            "yes" if status.available else "no",
+            terminal_safe(status.where),
+        )
     console.print(table)
 
 

@@ -167,8 +167,13 @@ def _build_model(source: str, lang: str, raw: Any) -> ModelConfig:
         raw = {"id": raw}
     if not isinstance(raw, dict) or not raw.get("id"):
         raise ConfigError(source, f"models.{lang}.id", "is missing", "a hub id or a local directory")
-    model = _build_section(source, f"models.{lang}", ModelConfig, {k: v for k, v in raw.items() if k != "id"},
-                           id=_check_value(source, f"models.{lang}.id", raw["id"], str))
+    model = _build_section(
+        source,
+        f"models.{lang}",
+        ModelConfig,
+        {k: v for k, v in raw.items() if k != "id"},
+        id=_check_value(source, f"models.{lang}.id", raw["id"], str),
+    )
     if model.num_beams == 0 or model.batch_tokens == 0 or model.threads == 0:
         raise ConfigError(source, f"models.{lang}", "has a zero num_beams, batch_tokens or threads", "numbers >= 1")
     return model
@@ -209,10 +214,16 @@ def load_config(path: Path | None) -> Config:
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise ConfigError(str(path), "(file)", f"is not valid YAML: {str(err).splitlines()[0]}") from None
     config = parse_config(raw, source=str(path))
-    for key in ("memory", "cache"):
-        value = getattr(config, key)
-        if value is not None and not Path(value).expanduser().is_absolute():
-            config = dataclasses.replace(config, **{key: str((path.parent / value).resolve())})
+    relative = {key: getattr(config, key) for key in ("memory", "cache")}
+    resolved = {
+        key: str((path.parent / value).resolve())
+        for key, value in relative.items()
+        if value is not None and not Path(value).expanduser().is_absolute()
+    }
+    if resolved:
+        config = dataclasses.replace(
+            config, memory=resolved.get("memory", config.memory), cache=resolved.get("cache", config.cache)
+        )
     return config
 
 
@@ -236,7 +247,8 @@ def parse_model_overrides(values: list[str]) -> dict[str, str]:
     for value in values:
         lang, sep, model_id = value.partition("=")
         if not sep or not lang or not model_id:
-            raise ConfigError("--model", "--model", f"is {value!r}",
-                              "LANG=ID_OR_DIR, e.g. fr=Helsinki-NLP/opus-mt-fr-en")
+            raise ConfigError(
+                "--model", "--model", f"is {value!r}", "LANG=ID_OR_DIR, e.g. fr=Helsinki-NLP/opus-mt-fr-en"
+            )
         out[lang.strip()] = model_id.strip()
     return out

@@ -43,7 +43,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        """"2023-10-13", "2023-10" or "2023": what a reader is told."""
+        """ "2023-10-13", "2023-10" or "2023": what a reader is told."""
         if self.grain == DAY and self.start == self.end:
             return self.start.isoformat()
         middle = self.start + (self.end - self.start) / 2
@@ -107,14 +107,18 @@ class TimeMention:
 
 # --- resolution helpers -------------------------------------------------------------------
 
+
 def _closest(candidates: list[Period], base: Period) -> Period:
     """The reading nearest the base; on a tie the earlier one (reports look back more than ahead)."""
     return min(candidates, key=lambda p: (p.gap_days(base), p.start))
 
 
 def _day_near(month: int, day: int, base: Period) -> Period | None:
-    readings = [p for y in (base.start.year - 1, base.start.year, base.start.year + 1)
-                if (p := day_period(y, month, day)) is not None]
+    readings = [
+        p
+        for y in (base.start.year - 1, base.start.year, base.start.year + 1)
+        if (p := day_period(y, month, day)) is not None
+    ]
     return _closest(readings, base) if readings else None
 
 
@@ -133,12 +137,21 @@ def _months_away(base: Period, offset: int) -> Period:
     return month_period(index // 12, index % 12 + 1)
 
 
-_MONTH_PART = {"début": (1, 10), "early": (1, 10), "mi": (11, 20), "mid": (11, 20), "fin": (21, None),
-               "late": (21, None), "end": (21, None)}
-_WEEKDAYS = {name: i for i, name in enumerate(
-    ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"])}
-_WEEKDAYS.update({name: i for i, name in enumerate(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])})
+_MONTH_PART = {
+    "début": (1, 10),
+    "early": (1, 10),
+    "mi": (11, 20),
+    "mid": (11, 20),
+    "fin": (21, None),
+    "late": (21, None),
+    "end": (21, None),
+}
+_WEEKDAYS = {
+    name: i for i, name in enumerate(["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"])
+}
+_WEEKDAYS.update(
+    {name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+)
 
 
 def _weekday(name: str, base: Period) -> Period:
@@ -233,15 +246,21 @@ _FRENCH_RULES = [
     _Rule("month-last", r"\b{month}\s+(?:dernier|passé)", _previous_month_named),
     _Rule("month", r"\b(?:(?:en|depuis|dès|courant|jusqu['’]en)\s+|au\s+mois\s+d['’])\s*{month}", _month),
     _Rule("year", r"\b(?:en|depuis|dès|d['’]ici|avant|après|jusqu['’]en|fin|début)\s+{year}", _year),
-    _Rule("last-year", r"\bl['’]année\s+(?:dernière|passée)|\bl['’]an\s+dernier",
-          _relative(lambda b: year_period(b.start.year - 1))),
+    _Rule(
+        "last-year",
+        r"\bl['’]année\s+(?:dernière|passée)|\bl['’]an\s+dernier",
+        _relative(lambda b: year_period(b.start.year - 1)),
+    ),
     _Rule("this-year", r"\bcette\s+année", _relative(lambda b: year_period(b.start.year))),
     _Rule("last-month", r"\ble\s+mois\s+(?:dernier|passé)", _relative(lambda b: _months_away(b, -1))),
     _Rule("this-month", r"\bce\s+mois(?:-ci)?\b", _relative(lambda b: _months_away(b, 0))),
     _Rule("next-month", r"\ble\s+mois\s+prochain", _relative(lambda b: _months_away(b, 1))),
     _Rule("last-week", r"\bla\s+semaine\s+(?:dernière|passée)", _relative(lambda b: b.shifted(7, 13))),
-    _Rule("recent-weeks", r"\b(?:ces|les|des)\s+(?:dernières|deux\s+dernières|trois\s+dernières)\s+semaines",
-          _relative(lambda b: b.shifted(0, 35))),
+    _Rule(
+        "recent-weeks",
+        r"\b(?:ces|les|des)\s+(?:dernières|deux\s+dernières|trois\s+dernières)\s+semaines",
+        _relative(lambda b: b.shifted(0, 35)),
+    ),
     _Rule("day-before-yesterday", r"\bavant-hier\b", _relative(lambda b: b.shifted(2, 2))),
     _Rule("yesterday", r"\bhier\b", _relative(lambda b: b.shifted(1, 1))),
     _Rule("today", r"\baujourd['’]hui\b", _relative(lambda b: b.shifted(0, 0))),
@@ -266,8 +285,11 @@ _ENGLISH_RULES = [
     _Rule("this-month", r"\bthis\s+month\b", _relative(lambda b: _months_away(b, 0))),
     _Rule("next-month", r"\bnext\s+month\b", _relative(lambda b: _months_away(b, 1))),
     _Rule("last-week", r"\blast\s+week\b", _relative(lambda b: b.shifted(7, 13))),
-    _Rule("recent-weeks", r"\b(?:in\s+|over\s+)?(?:recent|the\s+(?:past|last)(?:\s+few)?)\s+weeks\b",
-          _relative(lambda b: b.shifted(0, 35))),
+    _Rule(
+        "recent-weeks",
+        r"\b(?:in\s+|over\s+)?(?:recent|the\s+(?:past|last)(?:\s+few)?)\s+weeks\b",
+        _relative(lambda b: b.shifted(0, 35)),
+    ),
     _Rule("yesterday", r"\byesterday\b", _relative(lambda b: b.shifted(1, 1))),
     _Rule("today", r"\btoday\b", _relative(lambda b: b.shifted(0, 0))),
     _Rule("weekday", r"\b{weekday}\b", _weekday_rule),
@@ -310,8 +332,9 @@ def infer_document_period(text: str, lang: str) -> Period | None:
     A report is written on or after the dates it gives in full ("le 5 octobre 2023"); bare
     years are left out, because they are as often deadlines ("d'ici 2019") as past events.
     """
-    absolute = [m.period for m in resolve_times(text, lang, None)
-                if m.period is not None and m.period.grain in (DAY, MONTH)]
+    absolute = [
+        m.period for m in resolve_times(text, lang, None) if m.period is not None and m.period.grain in (DAY, MONTH)
+    ]
     if not absolute:
         return None
     latest = max(absolute, key=lambda p: p.end)

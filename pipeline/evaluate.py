@@ -39,21 +39,62 @@ _DIGEST_SHAPE: dict[str, Any] = {
     "required": ["schema", "documents", "events"],
     "properties": {
         "schema": {"const": 1},
-        "documents": {"type": "array", "items": {
-            "type": "object", "required": ["doc_id", "path"],
-            "properties": {"doc_id": {"type": "string"}, "path": {"type": "string"},
-                           "lang": {"type": ["string", "null"]}, "encoding": {"type": ["string", "null"]},
-                           "line": {"type": ["integer", "null"], "minimum": 1}}}},
-        "events": {"type": "array", "items": {
-            "type": "object", "required": ["event_id", "summary"],
-            "properties": {"event_id": {"type": "string"}, "summary": {"type": "array", "items": {
-                "type": "object", "required": ["text"],
-                "properties": {"text": {"type": "string"}, "citations": {"type": "array", "items": {
-                    "type": "object",
-                    "required": ["doc_id", "sentence_id", "start", "end", "source_text", "translation"],
-                    "properties": {"doc_id": {"type": "string"}, "sentence_id": {"type": "string"},
-                                   "start": {"type": "integer"}, "end": {"type": "integer"},
-                                   "source_text": {"type": "string"}, "translation": {"type": "string"}}}}}}}}}},
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["doc_id", "path"],
+                "properties": {
+                    "doc_id": {"type": "string"},
+                    "path": {"type": "string"},
+                    "lang": {"type": ["string", "null"]},
+                    "encoding": {"type": ["string", "null"]},
+                    "line": {"type": ["integer", "null"], "minimum": 1},
+                },
+            },
+        },
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["event_id", "summary"],
+                "properties": {
+                    "event_id": {"type": "string"},
+                    "summary": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {
+                                "text": {"type": "string"},
+                                "citations": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": [
+                                            "doc_id",
+                                            "sentence_id",
+                                            "start",
+                                            "end",
+                                            "source_text",
+                                            "translation",
+                                        ],
+                                        "properties": {
+                                            "doc_id": {"type": "string"},
+                                            "sentence_id": {"type": "string"},
+                                            "start": {"type": "integer"},
+                                            "end": {"type": "integer"},
+                                            "source_text": {"type": "string"},
+                                            "translation": {"type": "string"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 
@@ -68,15 +109,18 @@ def evaluate_path(target: Path, checker: SupportChecker | None = None) -> Faithf
         _write_atomically(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         _write_atomically(target_path.with_name(FAITHFULNESS_PAGE), faithfulness_page(digest_path, report.to_dict()))
     except OSError as err:
-        raise DigestError(f"cannot write {target_path}: {err.strerror or err}; "
-                          "copy the run folder somewhere writable and evaluate the copy") from None
+        raise DigestError(
+            f"cannot write {target_path}: {err.strerror or err}; "
+            "copy the run folder somewhere writable and evaluate the copy"
+        ) from None
     return report
 
 
 def load_digest(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise DigestError(f"no digest at {path}; run `pipeline run INPUT --out DIR` first, "
-                          "then pass DIR or DIR/digest.json")
+        raise DigestError(
+            f"no digest at {path}; run `pipeline run INPUT --out DIR` first, then pass DIR or DIR/digest.json"
+        )
     try:
         digest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -90,7 +134,9 @@ def load_digest(path: Path) -> dict[str, Any]:
 
 
 def evaluate_digest(
-    digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None,
+    digest: dict[str, Any],
+    digest_path: Path,
+    checker: SupportChecker | None = None,
     recorded: dict[str, str] | None = None,
 ) -> FaithfulnessReport:
     """Every summary sentence of an already loaded digest, judged against its citations.
@@ -101,16 +147,22 @@ def evaluate_digest(
     judge = SentenceJudge(digest, digest_path, checker, recorded)
     report = FaithfulnessReport(str(digest_path), judge.checker.signature())
     for event in digest["events"]:
-        report.sentences += [judge.judge(event["event_id"], index, sentence)
-                             for index, sentence in enumerate(event["summary"])]
+        report.sentences += [
+            judge.judge(event["event_id"], index, sentence) for index, sentence in enumerate(event["summary"])
+        ]
     return report
 
 
 class SentenceJudge:
     """Judges summary sentences of one digest; sentences are judged independently of each other."""
 
-    def __init__(self, digest: dict[str, Any], digest_path: Path, checker: SupportChecker | None = None,
-                 recorded: dict[str, str] | None = None):
+    def __init__(
+        self,
+        digest: dict[str, Any],
+        digest_path: Path,
+        checker: SupportChecker | None = None,
+        recorded: dict[str, str] | None = None,
+    ):
         documents = {
             d["doc_id"]: SourceDocument(d["doc_id"], d["path"], d.get("lang"), d.get("encoding"), d.get("line"))
             for d in digest["documents"]
@@ -125,16 +177,26 @@ class SentenceJudge:
         joint = checker.check(text, citations)
         resolution = [resolution_problem(c, self.sources) for c in citations]
         alone = [checker.check(text, [c]).supported if len(citations) > 1 else joint.supported for c in citations]
-        precise = [joint.supported and (alone[i] or not _rest_supports(checker, text, citations, i))
-                   for i in range(len(citations))]
+        precise = [
+            joint.supported and (alone[i] or not _rest_supports(checker, text, citations, i))
+            for i in range(len(citations))
+        ]
         problems = [*dict.fromkeys(p for p in resolution if p is not None), *joint.problems]
-        problems += [Problem(CITATION_IRRELEVANT, f"{c.sentence_id} does not support the sentence and the other "
-                                                  "citations do without it", WARNING)
-                     for c, ok in zip(citations, precise, strict=True) if joint.supported and not ok]
+        problems += [
+            Problem(
+                CITATION_IRRELEVANT,
+                f"{c.sentence_id} does not support the sentence and the other citations do without it",
+                WARNING,
+            )
+            for c, ok in zip(citations, precise, strict=True)
+            if joint.supported and not ok
+        ]
         for citation in citations:
             problems += translation_problems(citation, self.langs.get(citation.doc_id, "fr"))
-        verdicts = tuple(CitationVerdict(c.sentence_id, r is None, a, p)
-                         for c, r, a, p in zip(citations, resolution, alone, precise, strict=True))
+        verdicts = tuple(
+            CitationVerdict(c.sentence_id, r is None, a, p)
+            for c, r, a, p in zip(citations, resolution, alone, precise, strict=True)
+        )
         return SentenceVerdict(event_id, index, text, joint.supported, joint.score, tuple(problems), verdicts)
 
 
@@ -146,8 +208,11 @@ def recorded_inputs(run_dir: Path) -> dict[str, str]:
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         inputs = manifest.get("inputs", []) if isinstance(manifest, dict) else []
-        return {os.path.abspath(run_dir / i["path"]): i["sha256"] for i in inputs
-                if isinstance(i, dict) and isinstance(i.get("path"), str) and isinstance(i.get("sha256"), str)}
+        return {
+            os.path.abspath(run_dir / i["path"]): i["sha256"]
+            for i in inputs
+            if isinstance(i, dict) and isinstance(i.get("path"), str) and isinstance(i.get("sha256"), str)
+        }
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return {}
 
@@ -181,14 +246,28 @@ def report_tables(report: FaithfulnessReport) -> list[Table]:
     totals.add_row("unresolved citations", str(overall["unresolved_citations"]))
 
     sentences = Table(title="sentences", show_lines=False)
-    for column, justify in (("event", "left"), ("#", "right"), ("ok", "center"), ("score", "right"),
-                            ("problems", "left"), ("sentence", "left")):
+    for column, justify in (
+        ("event", "left"),
+        ("#", "right"),
+        ("ok", "center"),
+        ("score", "right"),
+        ("problems", "left"),
+        ("sentence", "left"),
+    ):
         sentences.add_column(column, justify=justify)  # type: ignore[arg-type]
     for verdict in report.sentences:
         # digest texts may hold rich markup (`[/]`) or control characters: printed as they are
-        problems = "\n".join(terminal_safe(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}")
-                             for p in verdict.problems)
-        sentences.add_row(terminal_safe(verdict.event_id), str(verdict.index), "yes" if verdict.supported else "NO",
-                          f"{verdict.score:.2f}", problems, terminal_safe(verdict.text),
-                          style=None if verdict.supported else "red")
+        problems = "\n".join(
+            terminal_safe(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}")
+            for p in verdict.problems
+        )
+        sentences.add_row(
+            terminal_safe(verdict.event_id),
+            str(verdict.index),
+            "yes" if verdict.supported else "NO",
+            f"{verdict.score:.2f}",
+            problems,
+            terminal_safe(verdict.text),
+            style=None if verdict.supported else "red",
+        )
     return [totals, sentences]

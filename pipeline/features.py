@@ -33,12 +33,20 @@ ACTOR_ALIASES: dict[str, tuple[str, ...]] = {
     "Jake Sullivan": (r"(?:Jake\s+)?Sullivan",),
     "White House": (r"White\s+House", r"Maison[\s-]Blanche"),
     "National Security Council": (r"National\s+Security\s+Council", r"Conseil\s+de\s+sécurité\s+nationale"),
-    "Pentagon": (r"Pentagon[e]?", r"(?:US\s+)?Department\s+of\s+Defense",
-                 r"département\s+américain\s+de\s+la\s+Défense"),
-    "CSIS": (r"CSIS", r"Center\s+for\s+Strategic\s+and\s+International\s+Studies",
-             r"Centre\s+d['’]études\s+stratégiques\s+et\s+internationales"),
-    "UN Security Council": (r"(?:UN|United\s+Nations)\s+Security\s+Council",
-                            r"Conseil\s+de\s+sécurité\s+(?:de\s+l['’]ONU|des\s+Nations\s+unies)"),
+    "Pentagon": (
+        r"Pentagon[e]?",
+        r"(?:US\s+)?Department\s+of\s+Defense",
+        r"département\s+américain\s+de\s+la\s+Défense",
+    ),
+    "CSIS": (
+        r"CSIS",
+        r"Center\s+for\s+Strategic\s+and\s+International\s+Studies",
+        r"Centre\s+d['’]études\s+stratégiques\s+et\s+internationales",
+    ),
+    "UN Security Council": (
+        r"(?:UN|United\s+Nations)\s+Security\s+Council",
+        r"Conseil\s+de\s+sécurité\s+(?:de\s+l['’]ONU|des\s+Nations\s+unies)",
+    ),
     "Vostochny": (r"Vostochny",),
     "Tumangang": (r"Tumangang",),
     "Wagner": (r"Wagner",),
@@ -64,12 +72,50 @@ _ALIAS_PATTERNS = [(name, re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)")) fo
 # A capitalised span of the translation: "Russell Hope", "Democratic People's Republic of Korea".
 _CAPITALISED = re.compile(r"(?<![\w'’])(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w’'-]*|[A-Z]{2,}))*")
 # Capitalised words that open sentences or quotes without naming anyone.
-_NOT_ACTORS = frozenset({
-    "A", "According", "After", "Although", "An", "And", "As", "At", "But", "Consequently", "Due", "He", "However",
-    "How", "I", "If", "In", "It", "Its", "Last", "Meanwhile", "Moreover", "News", "On", "One", "Our", "Over",
-    "She", "So", "The", "Their", "These", "They", "This", "To", "We", "What", "When", "While", "Why",
-})
-
+_NOT_ACTORS = frozenset(
+    {
+        "A",
+        "According",
+        "After",
+        "Although",
+        "An",
+        "And",
+        "As",
+        "At",
+        "But",
+        "Consequently",
+        "Due",
+        "He",
+        "However",
+        "How",
+        "I",
+        "If",
+        "In",
+        "It",
+        "Its",
+        "Last",
+        "Meanwhile",
+        "Moreover",
+        "News",
+        "On",
+        "One",
+        "Our",
+        "Over",
+        "She",
+        "So",
+        "The",
+        "Their",
+        "These",
+        "They",
+        "This",
+        "To",
+        "We",
+        "What",
+        "When",
+        "While",
+        "Why",
+    }
+)
 
 
 def _word_set(text: str) -> frozenset[str]:

@@ -26,7 +26,7 @@ FAITHFULNESS_PAGE = "faithfulness.html"
 @cache
 def _asset(name: str) -> Markup:
     # Trusted text shipped with the package, inlined so the page needs no network.
-    return Markup(files("pipeline").joinpath("templates", name).read_text(encoding="utf-8"))
+    return Markup(files("pipeline").joinpath("templates").joinpath(name).read_text(encoding="utf-8"))
 
 
 def render_html(digest: dict[str, Any], verdicts: dict[tuple[str, int], dict[str, Any]] | None = None) -> str:
@@ -52,8 +52,9 @@ class _Page:
         # Filter keys: one per outlet (the publisher's host where known, else the document itself).
         self.outlet_of = {d["doc_id"]: d.get("outlet") or _file_name(d) for d in digest["documents"]}
         cited = {c["doc_id"] for e in digest["events"] for s in e["summary"] for c in s.get("citations", [])}
-        self.outlet_keys = {name: f"o{i}" for i, name in
-                            enumerate(sorted({self.outlet_of[d] for d in cited if d in self.outlet_of}))}
+        self.outlet_keys = {
+            name: f"o{i}" for i, name in enumerate(sorted({self.outlet_of[d] for d in cited if d in self.outlet_of}))
+        }
 
     def render(self) -> Markup:
         title = "Faithfulness of the digest" if self.verdicts else "Digest of the reports"
@@ -61,7 +62,7 @@ class _Page:
         return Markup(
             '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
             "<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n{}<script>\n{}</script>\n</body>\n</html>\n"
         ).format(title, _asset("digest.css"), body, _asset("digest.js"))
@@ -74,8 +75,9 @@ class _Page:
             covered = span["start"] if span["start"] == span["end"] else f"{span['start']} to {span['end']}"
             covered = f"Covering {covered}: "
         documents = count_noun(len(self.digest["documents"]), "input document")
-        meta = (f"{covered}{documents}, {count_noun(events, 'event')}. "
-                f"Generated at {self.digest.get('generated_at', '')}.")
+        meta = (
+            f"{covered}{documents}, {count_noun(events, 'event')}. Generated at {self.digest.get('generated_at', '')}."
+        )
         untranslated = self.digest.get("untranslated")
         missing = Markup("")
         if isinstance(untranslated, dict) and untranslated:
@@ -85,9 +87,10 @@ class _Page:
         limits = Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in bounds.items())
         boxes = Markup("").join(
             Markup('<label><input type="checkbox" name="outlet" value="{}" checked> {}</label>').format(key, name)
-            for name, key in self.outlet_keys.items())
+            for name, key in self.outlet_keys.items()
+        )
         return Markup(
-            "<header>\n<h1>{title}</h1>\n<p class=\"meta\">{meta}</p>\n{missing}"
+            '<header>\n<h1>{title}</h1>\n<p class="meta">{meta}</p>\n{missing}'
             '<form id="filters" aria-label="Filters">\n'
             '<label>From <input type="date" id="from"{limits}></label>\n'
             '<label>To <input type="date" id="to"{limits}></label>\n'
@@ -115,20 +118,37 @@ class _Page:
         return Markup(
             '<li class="event{cls}" id="event-{id}" data-date="{date}">\n{when}<h2>{title}</h2>\n{note}'
             '<ul class="summary">\n{sentences}</ul>\n</li>\n'
-        ).format(cls=" background" if background else "", id=event["event_id"],
-                 date="" if background else date or "", when=when, title=event.get("title", ""),
-                 note=note, sentences=sentences)
+        ).format(
+            cls=" background" if background else "",
+            id=event["event_id"],
+            date="" if background else date or "",
+            when=when,
+            title=event.get("title", ""),
+            note=note,
+            sentences=sentences,
+        )
 
     def _sentence(self, event_id: str, index: int, sentence: dict[str, Any]) -> Markup:
         citations = sentence.get("citations", [])
-        keys = sorted({self.outlet_keys[self.outlet_of[c["doc_id"]]] for c in citations
-                       if self.outlet_of.get(c["doc_id"]) in self.outlet_keys})
+        keys = sorted(
+            {
+                self.outlet_keys[self.outlet_of[c["doc_id"]]]
+                for c in citations
+                if self.outlet_of.get(c["doc_id"]) in self.outlet_keys
+            }
+        )
         flags = sentence.get("flags") or []
-        flag = Markup('<span class="flag" title="{1}">{0}</span> ').format(FLAG_LABEL, ", ".join(flags)) if flags \
+        flag = (
+            Markup('<span class="flag" title="{1}">{0}</span> ').format(FLAG_LABEL, ", ".join(flags))
+            if flags
             else Markup("")
+        )
         # Digests from before outlets were counted say 0: show the cited documents instead.
-        outlets = count_noun(sentence["outlets"], "outlet") if sentence.get("outlets") \
+        outlets = (
+            count_noun(sentence["outlets"], "outlet")
+            if sentence.get("outlets")
             else count_noun(len({c["doc_id"] for c in citations}), "source document")
+        )
         buttons, details = Markup(""), Markup("")
         for citation in citations:
             self.citation_number += 1
@@ -139,10 +159,19 @@ class _Page:
             '<li id="s-{event}-{index}" data-outlets="{keys}">{flag}<span class="text">{text}</span> '
             '<span class="corroboration">{outlets}</span>{verdict} <span class="cites">{buttons}</span>'
             "{copies}{conflicts}\n{details}</li>\n"
-        ).format(event=event_id, index=index, keys=" ".join(keys), flag=flag, text=sentence["text"],
-                 outlets=outlets, verdict=self._verdict(event_id, index), buttons=buttons,
-                 copies=self._copies(sentence.get("copies") or {}),
-                 conflicts=self._conflicts(sentence.get("conflicts") or []), details=details)
+        ).format(
+            event=event_id,
+            index=index,
+            keys=" ".join(keys),
+            flag=flag,
+            text=sentence["text"],
+            outlets=outlets,
+            verdict=self._verdict(event_id, index),
+            buttons=buttons,
+            copies=self._copies(sentence.get("copies") or {}),
+            conflicts=self._conflicts(sentence.get("conflicts") or []),
+            details=details,
+        )
 
     def _citation(self, number: int, citation: dict[str, Any]) -> tuple[Markup, Markup]:
         doc = self.documents.get(citation["doc_id"], {})
@@ -160,9 +189,19 @@ class _Page:
             '<span class="context">{before}</span><mark>{text}</mark><span class="context">{after}</span></div>\n'
             '<div class="translation" lang="en"><span class="label">English translation</span>{english}</div>\n'
             "</section>\n"
-        ).format(id=detail_id, n=number, where=where, sentence=citation["sentence_id"], start=citation["start"],
-                 end=citation["end"], lang=doc.get("lang") or "fr", before=context.get("before", ""),
-                 text=citation["source_text"], after=context.get("after", ""), english=citation["translation"])
+        ).format(
+            id=detail_id,
+            n=number,
+            where=where,
+            sentence=citation["sentence_id"],
+            start=citation["start"],
+            end=citation["end"],
+            lang=doc.get("lang") or "fr",
+            before=context.get("before", ""),
+            text=citation["source_text"],
+            after=context.get("after", ""),
+            english=citation["translation"],
+        )
         return button, detail
 
     def _copies(self, copies: dict[str, str]) -> Markup:
@@ -172,8 +211,9 @@ class _Page:
 
     def _conflicts(self, conflicts: list[dict[str, Any]]) -> Markup:
         items = Markup("").join(Markup("<li>{}</li>").format(conflict_text(c, self.documents)) for c in conflicts)
-        return Markup('<div class="conflicts">Sources disagree:<ul>{}</ul></div>').format(items) if items \
-            else Markup("")
+        return (
+            Markup('<div class="conflicts">Sources disagree:<ul>{}</ul></div>').format(items) if items else Markup("")
+        )
 
     def _verdict(self, event_id: str, index: int) -> Markup:
         verdict = self.verdicts.get((event_id, index))
@@ -182,15 +222,24 @@ class _Page:
         problems = "; ".join(f"{p.get('code')}: {p.get('detail')}" for p in verdict.get("problems", []))
         supported = bool(verdict.get("supported"))
         return Markup(' <span class="verdict {cls}" title="{problems}">{label} ({score:.2f})</span>').format(
-            cls="supported" if supported else "unsupported", problems=problems,
-            label="supported" if supported else "NOT supported", score=float(verdict.get("score", 0.0)))
+            cls="supported" if supported else "unsupported",
+            problems=problems,
+            label="supported" if supported else "NOT supported",
+            score=float(verdict.get("score", 0.0)),
+        )
 
     def _documents(self) -> Markup:
         rows = Markup("").join(
             Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n").format(
-                d["doc_id"], _file_name(d), d.get("date") or "", d.get("outlet") or "",
-                status_text(d.get("status", "")), d.get("citations", 0))
-            for d in self.digest["documents"])
+                d["doc_id"],
+                _file_name(d),
+                d.get("date") or "",
+                d.get("outlet") or "",
+                status_text(d.get("status", "")),
+                d.get("citations", 0),
+            )
+            for d in self.digest["documents"]
+        )
         return Markup(
             '<section aria-labelledby="documents-heading">\n<h2 id="documents-heading">Documents</h2>\n'
             '<table class="documents">\n<thead><tr><th scope="col">document</th><th scope="col">file</th>'
@@ -202,20 +251,22 @@ class _Page:
         return Markup(
             '<dialog id="viewer" aria-label="Source">\n'
             '<button type="button" class="close" aria-label="Close (Esc)">Close</button>\n'
-            '<div id="viewer-body"></div>\n</dialog>\n')
-
+            '<div id="viewer-body"></div>\n</dialog>\n'
+        )
 
 
 def copies_text(copies: dict[str, str], documents: dict[str, dict[str, Any]]) -> str:
     """Which cited documents copy which, by file name: ``b.txt copies a.txt; ...``."""
-    return "; ".join(f"{_doc_name(copy, documents)} copies {_doc_name(original, documents)}"
-                     for copy, original in copies.items())
+    return "; ".join(
+        f"{_doc_name(copy, documents)} copies {_doc_name(original, documents)}" for copy, original in copies.items()
+    )
 
 
 def conflict_text(conflict: dict[str, Any], documents: dict[str, dict[str, Any]]) -> str:
     """``death toll: 632 (a.txt); 1,037 (b.txt, c.txt)``: each value with the files giving it."""
-    variants = "; ".join(f"{v['value']} ({_sources_of(v['sentence_ids'], documents)})"
-                         for v in conflict.get("variants", []))
+    variants = "; ".join(
+        f"{v['value']} ({_sources_of(v['sentence_ids'], documents)})" for v in conflict.get("variants", [])
+    )
     return f"{conflict.get('what', 'figure')}: {variants}"
 
 

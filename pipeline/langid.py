@@ -35,8 +35,9 @@ def check_languages(languages: tuple[str, ...], source: str = "") -> tuple[str, 
         try:
             IsoCode639_1.from_str(code)
         except ValueError:
-            raise ConfigError(source, "ingest.languages", f"has unknown code {code!r}",
-                              "ISO 639-1 codes such as fr, en, de") from None
+            raise ConfigError(
+                source, "ingest.languages", f"has unknown code {code!r}", "ISO 639-1 codes such as fr, en, de"
+            ) from None
     return codes
 
 
@@ -45,8 +46,11 @@ def detector(languages: tuple[str, ...]) -> LanguageDetector:
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
     codes = [IsoCode639_1.from_str(code) for code in languages]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_minimum_relative_distance(
-        MIN_RELATIVE_DISTANCE).build()
+    return (
+        LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+        .with_minimum_relative_distance(MIN_RELATIVE_DISTANCE)
+        .build()
+    )
 
 
 def is_too_short(text: str) -> bool:
@@ -88,20 +92,23 @@ def assign_languages_many(
     quotes as English while names and figures follow the text around them. Sentences of all
     documents go to the detector in one call: per-call overhead dominates on short documents.
     """
-    long_texts = [text for text in dict.fromkeys(t for sentences in documents for t in sentences)
-                  if not is_too_short(text)]
+    long_texts = [
+        text for text in dict.fromkeys(t for sentences in documents for t in sentences) if not is_too_short(text)
+    ]
     detected = dict(zip(long_texts, detect(long_texts, languages, threads), strict=True))
     majorities: list[str | None] = []
     for sentences in documents:
         weight: Counter[str] = Counter()
         for text in sentences:
-            if detected.get(text):
-                weight[detected[text]] += len(text)
+            lang = detected.get(text)
+            if lang:
+                weight[lang] += len(text)
         majorities.append(weight.most_common(1)[0][0] if weight else None)
     # documents whose sentences are all short or undecided: judge each whole text at once
     undecided = [i for i, lang in enumerate(majorities) if lang is None and documents[i]]
-    for i, lang in zip(undecided, detect([" ".join(documents[i]) for i in undecided], languages, threads),
-                       strict=True):
+    for i, lang in zip(undecided, detect([" ".join(documents[i]) for i in undecided], languages, threads), strict=True):
         majorities[i] = lang
-    return [(document_lang, [detected.get(text) or document_lang for text in sentences])
-            for sentences, document_lang in zip(documents, majorities, strict=True)]
+    return [
+        (document_lang, [detected.get(text) or document_lang for text in sentences])
+        for sentences, document_lang in zip(documents, majorities, strict=True)
+    ]

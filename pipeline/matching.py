@@ -38,8 +38,9 @@ _COMMA_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # Words that flip a sentence's polarity ("n'" is tokenised as "n"). Compared as a multiset,
 # so "ne ... pas" and "ne ... jamais" also differ.
 NEGATIONS: dict[str, frozenset[str]] = {
-    "fr": frozenset({"ne", "n", "pas", "jamais", "aucun", "aucune", "aucuns", "aucunes", "non", "rien",
-                     "nullement", "guere"}),
+    "fr": frozenset(
+        {"ne", "n", "pas", "jamais", "aucun", "aucune", "aucuns", "aucunes", "non", "rien", "nullement", "guere"}
+    ),
     "en": frozenset({"not", "no", "never", "none", "nothing", "nor", "cannot", "t"}),
 }
 _ANY_NEGATION = NEGATIONS["fr"] | (NEGATIONS["en"] - {"t"})  # "t" alone is French too (a-t-il)
@@ -124,10 +125,23 @@ def hash_tokens(tokens: tuple[str, ...], vocabulary: dict[str, int]) -> list[int
 
 
 # Odd 64-bit multipliers: a shingle's hash is a weighted sum of its token hashes.
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
-                 0x2545F4914F6CDD1D, 0x9FB21C651E98DF25, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB],
-                dtype=np.uint64)
+_MIX = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+        0x2545F4914F6CDD1D,
+        0x9FB21C651E98DF25,
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+    ],
+    dtype=np.uint64,
+)
 
 
 def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:
@@ -152,8 +166,9 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint32(16))
 
 
-def minhash_signatures(values: np.ndarray, lengths: np.ndarray, num_perm: int, seed: int,
-                       chunk: int = 1 << 14) -> np.ndarray:
+def minhash_signatures(
+    values: np.ndarray, lengths: np.ndarray, num_perm: int, seed: int, chunk: int = 1 << 14
+) -> np.ndarray:
     """One MinHash signature (uint32[num_perm]) per set; the sets are consecutive runs of ``values``.
 
     Same result as ``datasketch.MinHash(num_perm, seed, hashfunc=int).update_batch(set)``.
@@ -180,8 +195,9 @@ def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return (left == right).mean(axis=-1)
 
 
-def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int, blocks: np.ndarray | None = None,
-                        all_pairs_within: int = 16) -> np.ndarray:
+def lsh_candidate_pairs(
+    signatures: np.ndarray, bands: int, rows: int, blocks: np.ndarray | None = None, all_pairs_within: int = 16
+) -> np.ndarray:
     """Pairs (i < j) of rows that share a band bucket, as an int64 array of shape (n, 2).
 
     This is the only all-to-all step of dedup: every set meets every other through the

@@ -36,18 +36,74 @@ class _Language:
     ordinal: str  # day suffixes: 1er, 13th
 
 
-_FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-              "novembre", "décembre"]
-_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december"]
+_FR_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+_EN_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 FRENCH = _Language(
-    months={**{m: i for i, m in enumerate(_FR_MONTHS, 1)}, "fevrier": 2, "aout": 8, "decembre": 12,
-            # dateline abbreviations ("Bamako, 27 juil (AMAP)"); "sept" is also seven, so it is left out
-            "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "oct": 10, "nov": 11, "déc": 12, "dec": 12},
-    words={"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
-           "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
-           "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60},
+    months={
+        **{m: i for i, m in enumerate(_FR_MONTHS, 1)},
+        "fevrier": 2,
+        "aout": 8,
+        "decembre": 12,
+        # dateline abbreviations ("Bamako, 27 juil (AMAP)"); "sept" is also seven, so it is left out
+        "janv": 1,
+        "févr": 2,
+        "fevr": 2,
+        "avr": 4,
+        "juil": 7,
+        "oct": 10,
+        "nov": 11,
+        "déc": 12,
+        "dec": 12,
+    },
+    words={
+        "deux": 2,
+        "trois": 3,
+        "quatre": 4,
+        "cinq": 5,
+        "six": 6,
+        "sept": 7,
+        "huit": 8,
+        "neuf": 9,
+        "dix": 10,
+        "onze": 11,
+        "douze": 12,
+        "treize": 13,
+        "quatorze": 14,
+        "quinze": 15,
+        "seize": 16,
+        "vingt": 20,
+        "trente": 30,
+        "quarante": 40,
+        "cinquante": 50,
+        "soixante": 60,
+    },
     articles=("un", "une"),
     scales={"cent": 100, "mille": 1000, "millier": 1000, "million": 10**6, "milliard": 10**9},
     plural_scales={"cents": 100, "milliers": 1000, "millions": 10**6, "milliards": 10**9},
@@ -59,12 +115,45 @@ FRENCH = _Language(
 )
 
 ENGLISH = _Language(
-    months={**{m: i for i, m in enumerate(_EN_MONTHS, 1)}, "jan.": 1, "feb.": 2, "aug.": 8, "sept.": 9,
-            "sep.": 9, "oct.": 10, "nov.": 11, "dec.": 12},
-    words={"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-           "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-           "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-           "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90},
+    months={
+        **{m: i for i, m in enumerate(_EN_MONTHS, 1)},
+        "jan.": 1,
+        "feb.": 2,
+        "aug.": 8,
+        "sept.": 9,
+        "sep.": 9,
+        "oct.": 10,
+        "nov.": 11,
+        "dec.": 12,
+    },
+    words={
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
+        "thirteen": 13,
+        "fourteen": 14,
+        "fifteen": 15,
+        "sixteen": 16,
+        "seventeen": 17,
+        "eighteen": 18,
+        "nineteen": 19,
+        "twenty": 20,
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+    },
     articles=("a", "one"),
     scales={"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9},
     plural_scales={"hundreds": 100, "thousands": 1000, "millions": 10**6, "billions": 10**9},
@@ -153,7 +242,7 @@ def _mention(match: re.Match[str], lang: _Language, text: str) -> NumberMention 
         return NumberMention(found, str(count * size), "percent" if match["spct"] else "number")
     word = match["small"].lower()
     # "neuf" is also the adjective "new" ("un navire neuf"); as a number it comes before a noun
-    if word == "neuf" and not re.match(r"\s+[^\W\d_]", text[match.end():]):
+    if word == "neuf" and not re.match(r"\s+[^\W\d_]", text[match.end() :]):
         return None
     return NumberMention(found, str(lang.words[word]), "percent" if match["wpct"] else "number")
 
@@ -163,9 +252,11 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 # "5.30 p.m.", "5 pm". Read before other numbers so that "17:30" is not the numbers 17 and 30.
 _TIMES = {
     "fr": re.compile(r"(?<![\w,.])(?P<hour>[01]?\d|2[0-3])\s?h\s?(?P<minute>[0-5]\d)?(?!\w)", re.IGNORECASE),
-    "en": re.compile(r"(?<![\w,.:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d)(?!\d)"
-                     r"(?:\s*(?P<half>[ap])\.?m\b\.?)?|(?:[.:](?P<minute2>[0-5]\d))?\s*(?P<half2>[ap])\.?m\b\.?)",
-                     re.IGNORECASE),
+    "en": re.compile(
+        r"(?<![\w,.:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d)(?!\d)"
+        r"(?:\s*(?P<half>[ap])\.?m\b\.?)?|(?:[.:](?P<minute2>[0-5]\d))?\s*(?P<half2>[ap])\.?m\b\.?)",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -185,29 +276,49 @@ def _times(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
 
 
 # French round-number nouns: "une quarantaine" is "some forty", "plusieurs centaines" "several hundred".
-_ROUND_FR = {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
-             "cinquantaine": 50, "soixantaine": 60, "centaine": 100}
-_ROUND = re.compile(rf"\b(?:(?:plusieurs|quelques)\s+(?P<several>centaines)|(?P<round>{'|'.join(_ROUND_FR)}))\b",
-                    re.IGNORECASE)
+_ROUND_FR = {
+    "dizaine": 10,
+    "douzaine": 12,
+    "quinzaine": 15,
+    "vingtaine": 20,
+    "trentaine": 30,
+    "quarantaine": 40,
+    "cinquantaine": 50,
+    "soixantaine": 60,
+    "centaine": 100,
+}
+_ROUND = re.compile(
+    rf"\b(?:(?:plusieurs|quelques)\s+(?P<several>centaines)|(?P<round>{'|'.join(_ROUND_FR)}))\b", re.IGNORECASE
+)
 # Two days of one month: "les 7 et 8 décembre", "du dimanche 10 au lundi 11 septembre",
 # "December 7 and 8", "7 and 8 December": the first day is a date too.
 _DAY_PAIRS = {
-    "fr": re.compile(rf"(?<![\w,.])(?P<first>{_DAY})(?:er)?\s+(?:et|au|ou|-)\s+(?:[^\W\d_]+\s+)?"
-                     rf"(?P<second>{_DAY})(?:er)?\s+(?P<month>{'|'.join(FRENCH.months)})(?!\w)", re.IGNORECASE),
-    "en": re.compile(rf"(?:(?P<month>{'|'.join(m for m in ENGLISH.months if m.isalpha())})\s+(?P<first>{_DAY})"
-                     rf"(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?P<second>{_DAY})(?!\w)"
-                     rf"|(?P<first2>{_DAY})(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?:[^\W\d_]+\s+)?(?P<second2>{_DAY})"
-                     rf"(?:st|nd|rd|th)?\s+(?P<month2>{'|'.join(m for m in ENGLISH.months if m.isalpha())})(?!\w))",
-                     re.IGNORECASE),
+    "fr": re.compile(
+        rf"(?<![\w,.])(?P<first>{_DAY})(?:er)?\s+(?:et|au|ou|-)\s+(?:[^\W\d_]+\s+)?"
+        rf"(?P<second>{_DAY})(?:er)?\s+(?P<month>{'|'.join(FRENCH.months)})(?!\w)",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        rf"(?:(?P<month>{'|'.join(m for m in ENGLISH.months if m.isalpha())})\s+(?P<first>{_DAY})"
+        rf"(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?P<second>{_DAY})(?!\w)"
+        rf"|(?P<first2>{_DAY})(?:st|nd|rd|th)?\s+(?:and|to|or|-)\s+(?:[^\W\d_]+\s+)?(?P<second2>{_DAY})"
+        rf"(?:st|nd|rd|th)?\s+(?P<month2>{'|'.join(m for m in ENGLISH.months if m.isalpha())})(?!\w))",
+        re.IGNORECASE,
+    ),
 }
 
 
 def _round_numbers(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
     if lang != "fr":
         return []
-    return [(m.start(), m.end(),
-             NumberMention(m.group(0), "100" if m["several"] else str(_ROUND_FR[m["round"].lower()]), "number"))
-            for m in _ROUND.finditer(text)]
+    return [
+        (
+            m.start(),
+            m.end(),
+            NumberMention(m.group(0), "100" if m["several"] else str(_ROUND_FR[m["round"].lower()]), "number"),
+        )
+        for m in _ROUND.finditer(text)
+    ]
 
 
 def _day_pairs(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
@@ -219,8 +330,13 @@ def _day_pairs(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
         for key in ("first", "second", "first2", "second2"):
             if match.groupdict().get(key):
                 day = int(match[key])
-                found.append((match.start(key), match.end(key),
-                              NumberMention(match[key], f"{month_number:02d}-{day:02d}", "date")))
+                found.append(
+                    (
+                        match.start(key),
+                        match.end(key),
+                        NumberMention(match[key], f"{month_number:02d}-{day:02d}", "date"),
+                    )
+                )
     return found
 
 
@@ -270,5 +386,8 @@ def missing_numbers(source: str, source_lang: str, target: str, target_lang: str
     """Source mentions whose value appears nowhere in the target."""
     target_mentions = extract_numbers(target, target_lang)
     implied = {value for value, pattern in _IMPLIED.get(target_lang, {}).items() if pattern.search(target)}
-    return [m for m in extract_numbers(source, source_lang)
-            if not _matches(m, target_mentions) and not (m.kind == "number" and m.value in implied)]
+    return [
+        m
+        for m in extract_numbers(source, source_lang)
+        if not _matches(m, target_mentions) and not (m.kind == "number" and m.value in implied)
+    ]

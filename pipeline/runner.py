@@ -140,8 +140,9 @@ class ArtifactStore:
         for name, text in output.files.items():
             write_atomic(self.run_dir / name, text)
             written["files"][name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        (tmp / DONE_MARKER).write_text(json.dumps({**marker, **written}, indent=2, ensure_ascii=False),
-                                       encoding="utf-8")
+        (tmp / DONE_MARKER).write_text(
+            json.dumps({**marker, **written}, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         old = self.run_dir / f".{stage.name}.old-{os.getpid()}"
         if final.exists():
             os.replace(final, old)
@@ -152,8 +153,10 @@ class ArtifactStore:
     def damage(self, stage: Stage, marker: dict[str, Any]) -> str | None:
         """What is missing or altered among the files a finished stage wrote; None when all are whole."""
         recorded = {"artifacts": marker.get("artifacts") or {}, "files": marker.get("files") or {}}
-        expected = {"artifacts": {(self.run_dir / stage.name / a.filename): a.name for a in stage.writes},
-                    "files": {(self.run_dir / name): name for name in stage.files}}
+        expected = {
+            "artifacts": {(self.run_dir / stage.name / a.filename): a.name for a in stage.writes},
+            "files": {(self.run_dir / name): name for name in stage.files},
+        }
         for kind, paths in expected.items():
             for path, name in paths.items():
                 if not path.is_file():
@@ -192,14 +195,22 @@ def _check_wiring(stages: Sequence[Stage]) -> None:
 
 def _check_output(stage: Stage, output: StageOutput) -> None:
     if set(output.artifacts) != {a.name for a in stage.writes} or set(output.files) != set(stage.files):
-        raise RuntimeError(f"stage {stage.name} returned artifacts {sorted(output.artifacts)} and files "
-                           f"{sorted(output.files)}, not the ones it declares")
+        raise RuntimeError(
+            f"stage {stage.name} returned artifacts {sorted(output.artifacts)} and files "
+            f"{sorted(output.files)}, not the ones it declares"
+        )
 
 
 def _fingerprint(stage: Stage, code: str, config: Config, reads: dict[str, str], extra: str) -> str:
     payload = json.dumps(
-        {"stage": stage.name, "version": stage.version, "code": code,
-         "config": config.section_hash(*stage.config_sections), "reads": reads, "extra": extra},
+        {
+            "stage": stage.name,
+            "version": stage.version,
+            "code": code,
+            "config": config.section_hash(*stage.config_sections),
+            "reads": reads,
+            "extra": extra,
+        },
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -225,8 +236,15 @@ def document_table(store: ArtifactStore) -> list[dict[str, Any]]:
     documents = store.read(DOCUMENTS)
     decisions = {d.doc_id: d for d in store.read(DECISIONS)} if store.marker(DECISIONS.stage) is not None else {}
     return [
-        {"doc_id": d.doc_id, "path": d.path, "date": d.date, "lang": d.lang, "encoding": d.encoding,
-         "status": document_status(d, decisions.get(d.doc_id)), "reason": d.reason}
+        {
+            "doc_id": d.doc_id,
+            "path": d.path,
+            "date": d.date,
+            "lang": d.lang,
+            "encoding": d.encoding,
+            "status": document_status(d, decisions.get(d.doc_id)),
+            "reason": d.reason,
+        }
         for d in documents
     ]
 
@@ -252,8 +270,17 @@ def _write_manifest(
         "config_hash": config.hash,
         "config_source": config.source or None,
         "inputs": inputs,
-        "stages": {r.name: {"status": r.status, "seconds": round(r.seconds, 3), "counts": r.counts,
-                            "notes": r.notes, "fingerprint": r.fingerprint, "detail": r.detail} for r in reports},
+        "stages": {
+            r.name: {
+                "status": r.status,
+                "seconds": round(r.seconds, 3),
+                "counts": r.counts,
+                "notes": r.notes,
+                "fingerprint": r.fingerprint,
+                "detail": r.detail,
+            }
+            for r in reports
+        },
         "documents": document_table(store),
     }
     write_atomic(store.run_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -287,11 +314,16 @@ def run_lock(run_dir: Path, wait: bool = False) -> Iterator[None]:
         try:
             lock.acquire()
         except Timeout:
-            raise RunDirError(f"{run_dir} is in use by another run ({_lock_holder(run_dir)}); wait for it to "
-                              "finish, pass --wait to start when it does, or choose another --out") from None
+            raise RunDirError(
+                f"{run_dir} is in use by another run ({_lock_holder(run_dir)}); wait for it to "
+                "finish, pass --wait to start when it does, or choose another --out"
+            ) from None
     try:
-        owner = {"pid": os.getpid(), "host": platform.node(),
-                 "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        owner = {
+            "pid": os.getpid(),
+            "host": platform.node(),
+            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         with _writing(run_dir):
             write_atomic(run_dir / LOCK_OWNER, json.dumps(owner))
         yield
@@ -353,23 +385,47 @@ def _run_stages(
         current = marker is not None and not force and marker.get("fingerprint") == fingerprint
         damage = store.damage(stage, marker) if current and marker is not None else None
         if current and marker is not None and damage is None:
-            report = StageReport(stage.name, "reused", counts=marker.get("counts", {}),
-                                 notes=marker.get("notes", []), fingerprint=fingerprint)
+            report = StageReport(
+                stage.name,
+                "reused",
+                counts=marker.get("counts", {}),
+                notes=marker.get("notes", []),
+                fingerprint=fingerprint,
+            )
             written = marker["artifacts"] if stage.writes else {}
         else:
             store.invalidate(stage.name)
-            ctx = StageContext(config=config, inputs=files if "inputs" in stage.extra_inputs else [],
-                               progress=progress, store=_DeclaredReads(store, stage))
+            ctx = StageContext(
+                config=config,
+                inputs=files if "inputs" in stage.extra_inputs else [],
+                progress=progress,
+                store=_DeclaredReads(store, stage),
+            )
             started = time.perf_counter()
             output = stage.run(ctx)
             seconds = time.perf_counter() - started
             _check_output(stage, output)
             with _writing(store.run_dir):
-                written = store.commit(stage, output, {
-                    "fingerprint": fingerprint, "version": stage.version, "counts": output.counts,
-                    "notes": output.notes, "seconds": round(seconds, 3)})["artifacts"]
-            report = StageReport(stage.name, "done", seconds, output.counts, output.notes, fingerprint,
-                                 detail=f"rebuilt: {damage}" if damage else None)
+                written = store.commit(
+                    stage,
+                    output,
+                    {
+                        "fingerprint": fingerprint,
+                        "version": stage.version,
+                        "counts": output.counts,
+                        "notes": output.notes,
+                        "seconds": round(seconds, 3),
+                    },
+                )["artifacts"]
+            report = StageReport(
+                stage.name,
+                "done",
+                seconds,
+                output.counts,
+                output.notes,
+                fingerprint,
+                detail=f"rebuilt: {damage}" if damage else None,
+            )
         hashes.update((a, written[a.name]) for a in stage.writes)
         reports.append(report)
         with _writing(store.run_dir):

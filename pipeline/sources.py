@@ -142,8 +142,13 @@ def _require_regular(status: os.stat_result) -> None:
 
 
 def _file_kind(mode: int) -> str:
-    kinds = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"),
-             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+    kinds = (
+        (stat.S_ISDIR, "folder"),
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+    )
     return next((name for test, name in kinds if test(mode)), "special file")
 
 
@@ -301,8 +306,13 @@ def read_documents(path: Path, stem: str, max_file_mb: float) -> list[Document]:
 
 
 def _jsonl_document(path: Path, stem: str, number: int, line: str, encoding: str) -> Document:
-    base = Document(doc_id=f"{stem}-{number}", path=str(path), sha256=_sha256(line.encode(_plain_codec(encoding))),
-                    encoding=encoding, line=number)
+    base = Document(
+        doc_id=f"{stem}-{number}",
+        path=str(path),
+        sha256=_sha256(line.encode(_plain_codec(encoding))),
+        encoding=encoding,
+        line=number,
+    )
     try:
         record = json.loads(line)
     except json.JSONDecodeError:

@@ -78,8 +78,14 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     _rule("original_article", r"Lire l['’]article original.*"),
     _rule("read_more", r"(?:Publicité\s+)?(?:Lire la suite|Continue reading|Read the full (?:story|article))\b.{0,80}"),
     # a wire dateline opening the body: "NIAMEY (Reuters) - ", "par A et B PARIS (AFP) - "; case matters
-    BoilerplateRule("dateline", re.compile(r"(?<![^\n])(?:[Pp]ar [^\n()]{3,80}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{1,30}"
-                                           r"\s*\([A-Z][A-Za-z]{1,11}\)\s*[-–—]\s*"), whole_line=False),
+    BoilerplateRule(
+        "dateline",
+        re.compile(
+            r"(?<![^\n])(?:[Pp]ar [^\n()]{3,80}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{1,30}"
+            r"\s*\([A-Z][A-Za-z]{1,11}\)\s*[-–—]\s*"
+        ),
+        whole_line=False,
+    ),
     _rule(
         "donation_appeal",
         r".{0,200}(?:\bsoutien[sz]?[- ]nous\b|\bsoutenez[- ]nous\b|\bdevenez (?:un )?(?:mécène|abonné)"
@@ -155,14 +161,80 @@ def complement(excluded: list[Span], start: int, end: int) -> list[Span]:
 
 # Lower-cased tokens that end with a period without ending a sentence. Not "etc." or "sept."
 # ("ils étaient sept."): those end sentences often enough to split when a capital follows.
-ABBREVIATIONS = frozenset((
-    "m.", "mm.", "mme.", "mmes.", "mlle.", "mlles.", "dr.", "drs.", "pr.", "me.", "mgr.", "st.", "ste.", "sts.",
-    "cf.", "p.", "pp.", "ex.", "av.", "apr.", "env.", "no.", "nos.", "vol.", "chap.", "art.", "fig.", "éd.",
-    "coll.", "réf.", "tél.", "bd.", "boul.", "gén.", "col.", "cdt.", "lt.", "cpt.", "sgt.", "adj.", "mr.", "mrs.",
-    "ms.", "prof.", "jr.", "sr.", "inc.", "ltd.", "corp.", "co.", "vs.", "ca.", "approx.", "dept.", "gouv.",
-    "min.", "max.", "hab.", "janv.", "févr.", "fév.", "avr.", "juil.", "déc.", "jan.", "feb.", "aug.", "dec.",
-    "oct.", "nov.",
-))
+ABBREVIATIONS = frozenset(
+    (
+        "m.",
+        "mm.",
+        "mme.",
+        "mmes.",
+        "mlle.",
+        "mlles.",
+        "dr.",
+        "drs.",
+        "pr.",
+        "me.",
+        "mgr.",
+        "st.",
+        "ste.",
+        "sts.",
+        "cf.",
+        "p.",
+        "pp.",
+        "ex.",
+        "av.",
+        "apr.",
+        "env.",
+        "no.",
+        "nos.",
+        "vol.",
+        "chap.",
+        "art.",
+        "fig.",
+        "éd.",
+        "coll.",
+        "réf.",
+        "tél.",
+        "bd.",
+        "boul.",
+        "gén.",
+        "col.",
+        "cdt.",
+        "lt.",
+        "cpt.",
+        "sgt.",
+        "adj.",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "prof.",
+        "jr.",
+        "sr.",
+        "inc.",
+        "ltd.",
+        "corp.",
+        "co.",
+        "vs.",
+        "ca.",
+        "approx.",
+        "dept.",
+        "gouv.",
+        "min.",
+        "max.",
+        "hab.",
+        "janv.",
+        "févr.",
+        "fév.",
+        "avr.",
+        "juil.",
+        "déc.",
+        "jan.",
+        "feb.",
+        "aug.",
+        "dec.",
+        "oct.",
+        "nov.",
+    )
+)
 TERMINALS = ".!?…"
 CLOSERS = "»”’\"')]"
 OPENERS = "«“‘\"'([—–-"
@@ -265,8 +337,9 @@ def _is_hard_wrapped(text: str, lines: list[Span]) -> bool:
     if len(lines) < 3:
         return False
     width = max(line.end - line.start for line in lines)
-    open_ends = sum(text[line.end - 1] not in _LINE_ENDINGS and (line.end - line.start) * 3 >= width * 2
-                    for line in lines[:-1])
+    open_ends = sum(
+        text[line.end - 1] not in _LINE_ENDINGS and (line.end - line.start) * 3 >= width * 2 for line in lines[:-1]
+    )
     return open_ends * 2 > len(lines) - 1
 
 
@@ -284,8 +357,10 @@ def _blocks(text: str, region: Span) -> list[Span]:
         current: Span | None = None
         for content in lines:
             marker = _LIST_MARKER.match(text, *content)
-            if current is not None and marker is None and (
-                wrapped or text[content.start].islower() or text[current.end - 1] in ",;"
+            if (
+                current is not None
+                and marker is None
+                and (wrapped or text[content.start].islower() or text[current.end - 1] in ",;")
             ):
                 current = Span(current.start, content.end)
                 continue
@@ -314,13 +389,13 @@ def split_sentences(text: str, regions: list[Span] | None = None) -> list[Span]:
                     spans.append(strip_span(text, position, end))
                     position = end
             spans.append(strip_span(text, position, block.end))
-    return [s for s in spans if any(ch.isalnum() for ch in text[s.start:s.end])]
+    return [s for s in spans if any(ch.isalnum() for ch in text[s.start : s.end])]
 
 
 def is_headline(text: str, span: Span) -> bool:
     """A short line with no final punctuation, like a title above the body."""
-    piece = text[span.start:span.end]
-    rest_of_line = _LINE_BREAK.split(text[span.end:span.end + 200], maxsplit=1)[0]
+    piece = text[span.start : span.end]
+    rest_of_line = _LINE_BREAK.split(text[span.end : span.end + 200], maxsplit=1)[0]
     return (
         0 < len(piece) <= 200
         and piece[0].isupper()
@@ -337,16 +412,23 @@ FURNITURE_MARKERS: tuple[BoilerplateRule, ...] = (
     _rule("cookie_notice", r"(?=.*\bcookies?\b)(?=.*\b(?:vous|you|your|we|accept\w*|refus\w*|consent\w*)\b).*"),
 )
 # Links, handles, hashtags and emoji: an embedded social-media post, not the report's prose.
-_POST = re.compile(r"https?://|\bwww\.|pic\.twitter\.com|(?<![\w.])@\w{2,}|(?<!\w)#[^\W\d_]\w{2,}"
-                   "|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+_POST = re.compile(
+    r"https?://|\bwww\.|pic\.twitter\.com|(?<![\w.])@\w{2,}|(?<!\w)#[^\W\d_]\w{2,}"
+    "|[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
+)
 # A photo credit: a copyright sign, or names separated by slashes at the end ("( POOL / Ludovic MARIN )").
-_CREDIT = re.compile(r"©|(?:^|[(\-–—•]\s*)[A-Z][\w.'’-]*(?:\s+[\w.'’-]+){0,3}(?:\s*/\s*[A-Z][\w.'’-]*"
-                     r"(?:\s+[\w.'’-]+){0,3})+\s*[)•]?$")
+_CREDIT = re.compile(
+    r"©|(?:^|[(\-–—•]\s*)[A-Z][\w.'’-]*(?:\s+[\w.'’-]+){0,3}(?:\s*/\s*[A-Z][\w.'’-]*"
+    r"(?:\s+[\w.'’-]+){0,3})+\s*[)•]?$"
+)
 # A caption ends with the date the picture was taken and no period: "..., le 29 novembre 2024".
-_MONTHS = ("janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|january|february"
-           "|march|april|may|june|july|august|september|october|november|december")
-_CAPTION_DATE = re.compile(rf"\b\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}$|\b(?:{_MONTHS}) \d{{1,2}}, \d{{4}}$",
-                           re.IGNORECASE)
+_MONTHS = (
+    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|january|february"
+    "|march|april|may|june|july|august|september|october|november|december"
+)
+_CAPTION_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}$|\b(?:{_MONTHS}) \d{{1,2}}, \d{{4}}$", re.IGNORECASE
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 MIN_LABEL_WORDS = 4  # a line without a sentence end and fewer words is a label: site name, section, credit
 HEADLINE_MAX_CHARS = 200
@@ -380,7 +462,7 @@ def furniture(text: str, spans: list[Span]) -> list[str | None]:
     one), so an unpunctuated text keeps its lines. Headings of four words or more stay: the
     headline and subheadings state the news.
     """
-    pieces = [text[span.start:span.end] for span in spans]
+    pieces = [text[span.start : span.end] for span in spans]
     punctuated = sum(map(ends_sentence, pieces)) * 2 > len(pieces)
     kinds: list[str | None] = []
     for index, piece in enumerate(pieces):
@@ -397,4 +479,3 @@ def furniture(text: str, spans: list[Span]) -> list[str | None]:
                 kind = "caption"  # too long for a heading, no sentence end: a caption or a cut line
         kinds.append(kind)
     return kinds
-

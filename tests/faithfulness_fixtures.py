@@ -21,13 +21,17 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # (French of the summary sentence, French of a second report saying the same).
 SHARED_FACTS = [
-    ("La Corée du Nord aurait commencé à transférer des artilleries vers la Russie.",
-     "Le Centre d'études stratégiques et internationales a conclu que la Corée du Nord avait commencé à "
-     "transférer de l'artillerie à la Russie, probablement pour soutenir la guerre en Ukraine."),
-    ("Les informations disponibles suggèrent que plus de 1 000 conteneurs de ce matériel ont été livrés ces "
-     "dernières semaines.",
-     "En octobre, la Maison Blanche a révélé que la Corée du Nord avait transporté environ 1 000 conteneurs "
-     "« d’équipement et de munitions » vers la Russie au cours des dernières semaines."),
+    (
+        "La Corée du Nord aurait commencé à transférer des artilleries vers la Russie.",
+        "Le Centre d'études stratégiques et internationales a conclu que la Corée du Nord avait commencé à "
+        "transférer de l'artillerie à la Russie, probablement pour soutenir la guerre en Ukraine.",
+    ),
+    (
+        "Les informations disponibles suggèrent que plus de 1 000 conteneurs de ce matériel ont été livrés ces "
+        "dernières semaines.",
+        "En octobre, la Maison Blanche a révélé que la Corée du Nord avait transporté environ 1 000 conteneurs "
+        "« d’équipement et de munitions » vers la Russie au cours des dernières semaines.",
+    ),
 ]
 
 
@@ -43,8 +47,14 @@ def memory_pairs(path: Path = SEED_MEMORY) -> dict[str, str]:
 
 def _citation(doc_id: str, text: str, french: str, english: str, number: int) -> dict[str, Any]:
     start = text.index(french)
-    return {"doc_id": doc_id, "sentence_id": f"{doc_id}:{number}", "start": start, "end": start + len(french),
-            "source_text": french, "translation": english}
+    return {
+        "doc_id": doc_id,
+        "sentence_id": f"{doc_id}:{number}",
+        "start": start,
+        "end": start + len(french),
+        "source_text": french,
+        "translation": english,
+    }
 
 
 def build_digest(folder: Path) -> Path:
@@ -57,18 +67,37 @@ def build_digest(folder: Path) -> Path:
         copy = inputs / seed.name
         shutil.copyfile(seed, copy)
         doc_id, text = seed.stem, seed.read_text(encoding="utf-8")
-        documents.append({"doc_id": doc_id, "path": str(copy), "date": None, "lang": "fr", "status": "used",
-                          "encoding": "utf-8", "line": None})
+        documents.append(
+            {
+                "doc_id": doc_id,
+                "path": str(copy),
+                "date": None,
+                "lang": "fr",
+                "status": "used",
+                "encoding": "utf-8",
+                "line": None,
+            }
+        )
         ordered = sorted((text.index(fr), fr) for fr in pairs if fr in text)
         citations = [_citation(doc_id, text, fr, pairs[fr], n) for n, (_, fr) in enumerate(ordered)]
         located.update({c["source_text"]: c for c in citations})
-        events.append({"event_id": f"event-{doc_id[:3]}", "title": doc_id, "date": None,
-                       "summary": [{"text": c["translation"], "citations": [c]} for c in citations]})
+        events.append(
+            {
+                "event_id": f"event-{doc_id[:3]}",
+                "title": doc_id,
+                "date": None,
+                "summary": [{"text": c["translation"], "citations": [c]} for c in citations],
+            }
+        )
     for french, also in SHARED_FACTS:
         sentence = next(s for e in events for s in e["summary"] if s["citations"][0]["source_text"] == french)
         sentence["citations"].append(located[also])
-    digest = {"schema": 1, "model": {"fr": {"id": "memory", "revision": "none"}}, "documents": documents,
-              "events": events}
+    digest = {
+        "schema": 1,
+        "model": {"fr": {"id": "memory", "revision": "none"}},
+        "documents": documents,
+        "events": events,
+    }
     path = folder / "digest.json"
     path.write_text(json.dumps(digest, indent=2, ensure_ascii=False), encoding="utf-8")
     return path

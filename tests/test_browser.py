@@ -15,20 +15,31 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path(os.environ.get("PIPELINE_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (test extra)")
-pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(),
-                                reason=f"no browser at {CHROMIUM}: apt-get install -y chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no browser at {CHROMIUM}: apt-get install -y chromium")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), args=ARGS,
-            headless=True, viewport={"width": 1280, "height": 800})
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 800},
+        )
         # The page must need nothing from the network: any request but the file itself fails the test.
         requests: list[str] = []
         context.on("request", lambda request: requests.append(request.url))
@@ -75,7 +86,8 @@ def test_clicking_a_citation_shows_the_french_span_highlighted(page, digest):
         assert viewer.locator("mark").evaluate("m => getComputedStyle(m).backgroundColor") != "rgba(0, 0, 0, 0)"
         context = citation["context"]
         assert viewer.locator(".original").text_content() == (
-            "French original" + context["before"] + citation["source_text"] + context["after"])
+            "French original" + context["before"] + citation["source_text"] + context["after"]
+        )
         english = " ".join(viewer.locator(".translation").inner_text().split())
         assert " ".join(citation["translation"].split()) in english
         viewer.locator(".close").click()

@@ -63,8 +63,9 @@ def test_readme_run_options_exist() -> None:
         (["inspect", "no-such-run", "ingest"], "not a run folder"),
     ],
 )
-def test_user_errors_exit_1_with_one_line_and_no_traceback(args: list[str], message: str, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_errors_exit_1_with_one_line_and_no_traceback(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "run")] if args[0] == "run" else args)
     assert result.exit_code == 1, result.output

@@ -79,8 +79,16 @@ def test_weekday_against_a_day_precise_date_is_that_day() -> None:
 
 @pytest.mark.parametrize(
     ("value", "label"),
-    [("2023-10", "2023-10"), ("2023-10-13", "2023-10-13"), ("2022", "2022"), (None, None), ("", None),
-     ("2023-13", None), ("2023-02-30", None), ("octobre", None)],
+    [
+        ("2023-10", "2023-10"),
+        ("2023-10-13", "2023-10-13"),
+        ("2022", "2022"),
+        (None, None),
+        ("", None),
+        ("2023-13", None),
+        ("2023-02-30", None),
+        ("octobre", None),
+    ],
 )
 def test_document_dates_parse_or_are_unknown(value: str | None, label: str | None) -> None:
     period = parse_period(value)
@@ -91,8 +99,7 @@ def test_document_dates_parse_or_are_unknown(value: str | None, label: str | Non
     ("text", "label"),
     [
         ("Les images du 5 octobre 2023 montrent des wagons. Kirby l'a confirmé le 13 octobre.", "2023-10"),
-        ("Une résolution obligeait les États à rapatrier les travailleurs d’ici 2019. Kirby a parlé mercredi.",
-         None),
+        ("Une résolution obligeait les États à rapatrier les travailleurs d’ici 2019. Kirby a parlé mercredi.", None),
         ("En mars 2022 puis le 2 janvier 2023.", "2023-01"),
     ],
 )

@@ -29,13 +29,20 @@ _SENTENCE = re.compile(r"\S.*?(?:[.!?][»\"”]?(?=\s|$|[A-ZÉ])|(?=\n)|$)", re.
 
 def make_document(doc_id: str, text: str, date: str | None = "2023-10") -> tuple[Document, list[Sentence]]:
     """A document and its sentences with exact spans, split crudely: enough for matching."""
-    document = Document(doc_id=doc_id, path=f"{doc_id}.txt", sha256=hashlib.sha256(text.encode()).hexdigest(),
-                        text=text, date=date, lang="fr")
+    document = Document(
+        doc_id=doc_id,
+        path=f"{doc_id}.txt",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        text=text,
+        date=date,
+        lang="fr",
+    )
     sentences = []
     for match in _SENTENCE.finditer(text):
         if match.group(0).strip():
-            sentences.append(Sentence(f"{doc_id}:{len(sentences)}", doc_id, match.start(), match.end(),
-                                      match.group(0), "fr"))
+            sentences.append(
+                Sentence(f"{doc_id}:{len(sentences)}", doc_id, match.start(), match.end(), match.group(0), "fr")
+            )
     return document, sentences
 
 
@@ -98,13 +105,17 @@ def run_dedup(folder: Path, run_dir: Path) -> tuple[list[DocumentDecision], list
     result = run_pipeline([folder], run_dir, Config(), until="dedup")
     assert [s.status for s in result.stages] == ["done", "done"]
     store = ArtifactStore(run_dir)
-    return (store.load("dedup", "documents", DocumentDecision), store.load("dedup", "groups", SentenceGroup),
-            store.load("ingest", "sentences", Sentence))
+    return (
+        store.load("dedup", "documents", DocumentDecision),
+        store.load("dedup", "groups", SentenceGroup),
+        store.load("ingest", "sentences", Sentence),
+    )
 
 
 @pytest.fixture(scope="module")
-def copies_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[DocumentDecision], list[SentenceGroup],
-                                                                  list[Sentence]]:
+def copies_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, list[DocumentDecision], list[SentenceGroup], list[Sentence]]:
     folder = tmp_path_factory.mktemp("copies")
     for path in sorted(SEEDS.glob("*.txt")):
         (folder / path.name).write_bytes(path.read_bytes())
@@ -160,8 +171,9 @@ def test_wire_cores_are_contained_duplicates_and_shared_wire_sentences_are_not(t
         assert decision.method == "containment"
         assert decision.containment >= CONFIG.doc_containment and decision.similarity < CONFIG.doc_threshold
     assert_partition(groups, sentences)  # the copies' sentences are still there to cite
-    shared = group_of(groups, next(s.sentence_id for s in sentences
-                                   if s.doc_id == "049" and "jour historique" in s.text))
+    shared = group_of(
+        groups, next(s.sentence_id for s in sentences if s.doc_id == "049" and "jour historique" in s.text)
+    )
     assert {sid.split(":")[0] for sid in shared.sentence_ids} == {"049"}  # reworded quote: its own group
 
 
@@ -191,8 +203,10 @@ def test_the_earliest_dated_document_is_canonical_even_when_shorter() -> None:
     assert decisions["long"].duplicate_of == "short" and decisions["short"].duplicate_of is None
 
 
-LONG = ("Le porte-parole du Conseil de sécurité nationale, John Kirby, a déclaré mercredi que les États-Unis "
-        "suivaient de près les livraisons de munitions vers la Russie depuis plusieurs semaines.")
+LONG = (
+    "Le porte-parole du Conseil de sécurité nationale, John Kirby, a déclaré mercredi que les États-Unis "
+    "suivaient de près les livraisons de munitions vers la Russie depuis plusieurs semaines."
+)
 MERGED = [
     ("Plus de 1 000 conteneurs ont été livrés à la Russie.", "Plus de 1000 conteneurs ont été livrés à la Russie."),
     ("Plus de 1  000 conteneurs ont été livrés.", "Plus de 1\u00a0000 conteneurs ont été livrés."),
@@ -243,8 +257,10 @@ def test_a_veto_keeps_similar_sentences_apart(why: str, first: str, second: str)
 
 
 def test_paraphrases_in_other_words_stay_apart() -> None:
-    groups = group_pair("La Corée du Nord a livré plus de 1 000 conteneurs à la Russie.",
-                        "Plus de 1 000 conteneurs ont été expédiés par la Corée du Nord vers la Russie.")
+    groups = group_pair(
+        "La Corée du Nord a livré plus de 1 000 conteneurs à la Russie.",
+        "Plus de 1 000 conteneurs ont été expédiés par la Corée du Nord vers la Russie.",
+    )
     assert len(groups) == 2
 
 
@@ -297,8 +313,13 @@ def test_sentences_without_words_and_documents_without_sentences() -> None:
 
 def test_signatures_match_datasketch() -> None:
     sets = [[3, 17, 2**31 + 5], [7], list(range(100, 400))]
-    signatures = minhash_signatures(np.array([v for s in sets for v in s], dtype=np.uint32),
-                                    np.array([len(s) for s in sets]), num_perm=64, seed=1, chunk=50)
+    signatures = minhash_signatures(
+        np.array([v for s in sets for v in s], dtype=np.uint32),
+        np.array([len(s) for s in sets]),
+        num_perm=64,
+        seed=1,
+        chunk=50,
+    )
     for values, signature in zip(sets, signatures, strict=True):
         reference = MinHash(num_perm=64, seed=1, hashfunc=int)
         reference.update_batch(values)

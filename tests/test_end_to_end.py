@@ -43,8 +43,14 @@ def without_timestamp(run_dir: Path) -> tuple[dict[str, Any], str]:
 
 def isolated(patch: pytest.MonkeyPatch, home: Path) -> None:
     """The autouse isolation, for module-scoped runs that happen before it applies."""
-    for name, value in {"HOME": home, "XDG_CACHE_HOME": home / ".cache", "HF_HOME": home / ".cache" / "hf",
-                        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}.items():
+    for name, value in {
+        "HOME": home,
+        "XDG_CACHE_HOME": home / ".cache",
+        "HF_HOME": home / ".cache" / "hf",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+    }.items():
         patch.setenv(name, str(value))
 
 
@@ -54,8 +60,9 @@ def cli_run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
     out = tmp_path_factory.mktemp("cli-run")
     with pytest.MonkeyPatch.context() as patch:
         isolated(patch, tmp_path_factory.mktemp("cli-home"))
-        result = CliRunner().invoke(app, ["run", str(SEEDS), "--out", str(out), "--model", f"fr={tiny_model_dir}",
-                                          "--memory", str(SEED_MEMORY)])
+        result = CliRunner().invoke(
+            app, ["run", str(SEEDS), "--out", str(out), "--model", f"fr={tiny_model_dir}", "--memory", str(SEED_MEMORY)]
+        )
     return result, out
 
 
@@ -97,7 +104,7 @@ def test_every_citation_is_the_input_files_text_at_its_span(digest):
         doc = documents[citation["doc_id"]]
         if doc["doc_id"] not in originals:  # re-read the bytes, decode as ingest did
             originals[doc["doc_id"]] = load_original(doc["path"], doc["encoding"], doc.get("line"))
-        assert originals[doc["doc_id"]][citation["start"]:citation["end"]] == citation["source_text"], citation
+        assert originals[doc["doc_id"]][citation["start"] : citation["end"]] == citation["source_text"], citation
         assert citation["source_text"].strip() and citation["translation"].strip()
     assert len(originals) >= 5
 
@@ -137,7 +144,7 @@ def test_markdown_shows_every_event_flag_and_document(seed_run, digest):
         assert event["title"] in markdown
     flagged = sum(1 for e in digest["events"] for s in e["summary"] if s.get("flags"))
     assert markdown.count("⚠ unverified translation") == flagged
-    table = markdown[markdown.index("## Documents"):]
+    table = markdown[markdown.index("## Documents") :]
     for doc in digest["documents"]:
         assert f"| {doc['doc_id']} | {Path(doc['path']).name} |" in table
 
@@ -164,13 +171,19 @@ def test_leaving_one_seed_out_changes_only_the_events_that_drew_on_it(seed_run, 
     assert LEFT_OUT not in {d["doc_id"] for d in reduced["documents"]}
     assert LEFT_OUT not in {c["doc_id"] for c in citations(reduced)}
     clustered_before, clustered_after = events_by_id(seed_run.run_dir), events_by_id(run_without_one_seed)
-    untouched = {e["event_id"]: e for e in digest["events"]
-                 if LEFT_OUT not in {c["doc_id"] for s in e["summary"] for c in s["citations"]}
-                 and LEFT_OUT not in clustered_before[e["event_id"]]["doc_ids"]}
+    untouched = {
+        e["event_id"]: e
+        for e in digest["events"]
+        if LEFT_OUT not in {c["doc_id"] for s in e["summary"] for c in s["citations"]}
+        and LEFT_OUT not in clustered_before[e["event_id"]]["doc_ids"]
+    }
     assert untouched, "every event drew on the left-out seed: the check would prove nothing"
     after = {e["event_id"]: e for e in reduced["events"]}
-    changed = {event_id: "gone" if event_id not in after else "changed"
-               for event_id, event in untouched.items() if after.get(event_id) != event}
+    changed = {
+        event_id: "gone" if event_id not in after else "changed"
+        for event_id, event in untouched.items()
+        if after.get(event_id) != event
+    }
     regrouped = sorted(e for e in changed if clustered_after.get(e) != clustered_before[e])
     assert not changed, f"events not drawing on {LEFT_OUT} changed: {changed}; regrouped by events: {regrouped}"
 

@@ -65,8 +65,13 @@ def test_json_output_is_the_written_report(digest_path: Path) -> None:
     assert result.exit_code == 0
     printed = json.loads(result.stdout)
     assert printed == _report(digest_path)
-    assert set(printed["overall"]) >= {"support_rate", "citation_recall", "citation_precision", "sentences",
-                                       "unsupported"}
+    assert set(printed["overall"]) >= {
+        "support_rate",
+        "citation_recall",
+        "citation_precision",
+        "sentences",
+        "unsupported",
+    }
 
 
 def _break_first_sentence(digest_path: Path) -> str:
@@ -98,8 +103,9 @@ def test_a_missing_source_file_is_reported_not_crashed_on(digest_path: Path) -> 
     result = _evaluate(str(digest_path), "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    cites_gone = [s for s in report["sentences"]
-                  if any(c["sentence_id"].startswith(gone["doc_id"]) for c in s["citations"])]
+    cites_gone = [
+        s for s in report["sentences"] if any(c["sentence_id"].startswith(gone["doc_id"]) for c in s["citations"])
+    ]
     assert cites_gone and all(not s["supported"] for s in cites_gone)
     assert all("source-missing" in {p["code"] for p in s["problems"]} for s in cites_gone)
     others = [s for s in report["sentences"] if s not in cites_gone]
@@ -113,15 +119,20 @@ def test_an_edited_source_file_is_not_read(digest_path: Path) -> None:
     document = digest["documents"][2]
     path = Path(document["path"])
     text = path.read_text(encoding="utf-8")
-    path.write_text(text[: len(text) // 2] + "Une phrase ajoutée. " + text[len(text) // 2:], encoding="utf-8")
+    path.write_text(text[: len(text) // 2] + "Une phrase ajoutée. " + text[len(text) // 2 :], encoding="utf-8")
     result = _evaluate(str(digest_path), "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    edited = [s for s in report["sentences"]
-              if any(c["sentence_id"].startswith(document["doc_id"] + ":") for c in s["citations"])]
+    edited = [
+        s
+        for s in report["sentences"]
+        if any(c["sentence_id"].startswith(document["doc_id"] + ":") for c in s["citations"])
+    ]
     assert edited and all(not s["supported"] for s in edited)
-    assert all(any(p["code"] == "source-missing" and "changed since the run" in p["detail"] for p in s["problems"])
-               for s in edited)
+    assert all(
+        any(p["code"] == "source-missing" and "changed since the run" in p["detail"] for p in s["problems"])
+        for s in edited
+    )
     assert all(s["supported"] for s in report["sentences"] if s not in edited)
 
 
@@ -139,13 +150,23 @@ def test_a_jsonl_source_is_read_at_its_line(tmp_path: Path) -> None:
     french = "Les responsables iraniens ont nié avoir fourni des drones ou un autre soutien à la Russie."
     english = "Iranian officials have denied providing drones or any other support to Russia."
     lines = [{"id": "a", "text": "Première dépêche."}, {"id": "b", "text": f"Titre. {french}"}]
-    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
-                                       encoding="utf-8")
-    citation = {"doc_id": "b", "sentence_id": "b:1", "start": 7, "end": 7 + len(french), "source_text": french,
-                "translation": english}
-    digest = {"schema": 1, "model": {}, "events": [{"event_id": "e", "summary": [
-        {"text": english, "citations": [citation]}]}],
-        "documents": [{"doc_id": "b", "path": "in.jsonl", "lang": "fr", "encoding": "utf-8", "line": 2}]}
+    (tmp_path / "in.jsonl").write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
+    )
+    citation = {
+        "doc_id": "b",
+        "sentence_id": "b:1",
+        "start": 7,
+        "end": 7 + len(french),
+        "source_text": french,
+        "translation": english,
+    }
+    digest = {
+        "schema": 1,
+        "model": {},
+        "events": [{"event_id": "e", "summary": [{"text": english, "citations": [citation]}]}],
+        "documents": [{"doc_id": "b", "path": "in.jsonl", "lang": "fr", "encoding": "utf-8", "line": 2}],
+    }
     _rewrite(tmp_path / "digest.json", digest)
     record_inputs(tmp_path, [tmp_path / "in.jsonl"])
     result = _evaluate(str(tmp_path), "--json")
@@ -158,8 +179,16 @@ def test_a_jsonl_source_is_read_at_its_line(tmp_path: Path) -> None:
         (None, "no digest at"),
         ("{not json", "is not a JSON digest"),
         (json.dumps({"schema": 2, "documents": [], "events": []}), "schema"),
-        (json.dumps({"schema": 1, "documents": [], "events": [{"event_id": "e", "summary": [
-            {"text": "x", "citations": [{"doc_id": "d"}]}]}]}), "events[0].summary[0].citations[0]"),
+        (
+            json.dumps(
+                {
+                    "schema": 1,
+                    "documents": [],
+                    "events": [{"event_id": "e", "summary": [{"text": "x", "citations": [{"doc_id": "d"}]}]}],
+                }
+            ),
+            "events[0].summary[0].citations[0]",
+        ),
     ],
 )
 def test_an_unusable_digest_is_an_error_with_exit_1(tmp_path: Path, content: str | None, message: str) -> None:

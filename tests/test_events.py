@@ -59,8 +59,11 @@ def gold_labels(sentences: list[Sentence]) -> dict[str, str]:
 
 
 def predicted_labels(events: list[Event]) -> dict[str, str]:
-    return {sentence_id: f"background:{sentence_id}" if event.background else event.event_id
-            for event in events for sentence_id in event.sentence_ids}
+    return {
+        sentence_id: f"background:{sentence_id}" if event.background else event.event_id
+        for event in events
+        for sentence_id in event.sentence_ids
+    }
 
 
 @pytest.fixture(scope="module")
@@ -153,12 +156,21 @@ def test_event_ids_are_identical_across_runs(seed_events: list[Event], seed_stor
 @pytest.mark.parametrize(
     ("translation", "mention", "title"),
     [
-        ("The White House announced on Friday that North Korea had delivered military equipment to Russia.",
-         "Friday", "The White House announced that North Korea had delivered military equipment to Russia"),
-        ("Blinken gave the warning at a press conference in Seoul on November 9, the Reuters news agency reported.",
-         "November 9", "Blinken gave the warning at a press conference in Seoul"),
-        ("In October, the White House revealed that North Korea had transported about 1,000 containers.",
-         "October", "The White House revealed that North Korea had transported about 1,000 containers"),
+        (
+            "The White House announced on Friday that North Korea had delivered military equipment to Russia.",
+            "Friday",
+            "The White House announced that North Korea had delivered military equipment to Russia",
+        ),
+        (
+            "Blinken gave the warning at a press conference in Seoul on November 9, the Reuters news agency reported.",
+            "November 9",
+            "Blinken gave the warning at a press conference in Seoul",
+        ),
+        (
+            "In October, the White House revealed that North Korea had transported about 1,000 containers.",
+            "October",
+            "The White House revealed that North Korea had transported about 1,000 containers",
+        ),
     ],
 )
 def test_titles_leave_out_the_date_and_end_on_a_whole_word(translation: str, mention: str, title: str) -> None:
@@ -171,18 +183,23 @@ def test_titles_leave_out_the_date_and_end_on_a_whole_word(translation: str, men
 
 
 def test_a_title_cut_inside_a_clause_says_so() -> None:
-    translation = ("The United States has warned North Korea against sending weapons to Russia and said that "
-                   "Pyongyang would pay the price")
+    translation = (
+        "The United States has warned North Korea against sending weapons to Russia and said that "
+        "Pyongyang would pay the price"
+    )
     made = make_title(translation, ())
     assert made == "The United States has warned North Korea against sending weapons to Russia and said that…"
     assert translation.startswith(made[:-1])
 
 
 def test_an_undated_report_without_translations_still_clusters() -> None:
-    document = Document(doc_id="d", path="d.txt", sha256="0", text="Kirby a parlé mercredi. Il a ajouté un mot.",
-                        date=None, lang="fr")
-    sentences = [Sentence("d:0", "d", 0, 23, "Kirby a parlé mercredi.", "fr"),
-                 Sentence("d:1", "d", 24, 43, "Il a ajouté un mot.", "fr")]
+    document = Document(
+        doc_id="d", path="d.txt", sha256="0", text="Kirby a parlé mercredi. Il a ajouté un mot.", date=None, lang="fr"
+    )
+    sentences = [
+        Sentence("d:0", "d", 0, 23, "Kirby a parlé mercredi.", "fr"),
+        Sentence("d:1", "d", 24, 43, "Il a ajouté un mot.", "fr"),
+    ]
     groups = [SentenceGroup(f"g{n}", s.sentence_id, [s.sentence_id], s.text, "fr") for n, s in enumerate(sentences)]
     events = cluster_events(describe_groups(groups, [], sentences, [document]), Config().events)
     assert sorted(s for e in events for s in e.sentence_ids) == ["d:0", "d:1"]

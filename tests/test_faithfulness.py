@@ -29,9 +29,19 @@ MAX_FALSE_ALARMS = 0.05
 
 # (name in a sentence, a name to put in its place); the first that applies is used.
 SWAPS = [
-    ("Kirby", "Sullivan"), ("Sullivan", "Kirby"), ("Russia", "Iran"), ("Putin", "Biden"), ("Blinken", "Kirby"),
-    ("North Korea", "China"), ("Kim Jong Un", "Xi Jinping"), ("Ukraine", "Georgia"), ("White House", "Kremlin"),
-    ("Pyongyang", "Tehran"), ("Moscow", "Beijing"), ("United States", "France"), ("Washington", "Paris"),
+    ("Kirby", "Sullivan"),
+    ("Sullivan", "Kirby"),
+    ("Russia", "Iran"),
+    ("Putin", "Biden"),
+    ("Blinken", "Kirby"),
+    ("North Korea", "China"),
+    ("Kim Jong Un", "Xi Jinping"),
+    ("Ukraine", "Georgia"),
+    ("White House", "Kremlin"),
+    ("Pyongyang", "Tehran"),
+    ("Moscow", "Beijing"),
+    ("United States", "France"),
+    ("Washington", "Paris"),
 ]
 INVENTED = [
     "Japan announced a naval blockade of the Korean peninsula last week.",
@@ -41,18 +51,28 @@ INVENTED = [
     "The Pope called for an immediate ceasefire during his visit to Kyiv.",
 ]
 
-KIRBY_FR = ("Kirby a insisté sur le fait que les expéditions nord-coréennes « ne changeront pas le cours de la "
-            "guerre », citant les efforts occidentaux pour réapprovisionner l’armée ukrainienne.")
-KIRBY_EN = ("Kirby insisted that the North Korean shipments \"will not change the course of the war\", citing "
-            "Western efforts to resupply the Ukrainian army.")
-RAIL_FR = ("Le Centre d'études stratégiques et internationales a publié des images de l'augmentation du trafic "
-           "ferroviaire à la frontière entre la Russie et la Corée du Nord, prises par satellite le 5 octobre, qui "
-           "montrent un nombre sans précédent de wagons.")
-RAIL_EN = ("The Center for Strategic and International Studies published images of increased rail traffic on the "
-           "border between Russia and North Korea, taken by satellite on 5 October, which show an unprecedented "
-           "number of wagons.")
-CONTAINERS_FR = ("Les informations disponibles suggèrent que plus de 1 000 conteneurs de ce matériel ont été "
-                 "livrés ces dernières semaines.")
+KIRBY_FR = (
+    "Kirby a insisté sur le fait que les expéditions nord-coréennes « ne changeront pas le cours de la "
+    "guerre », citant les efforts occidentaux pour réapprovisionner l’armée ukrainienne."
+)
+KIRBY_EN = (
+    'Kirby insisted that the North Korean shipments "will not change the course of the war", citing '
+    "Western efforts to resupply the Ukrainian army."
+)
+RAIL_FR = (
+    "Le Centre d'études stratégiques et internationales a publié des images de l'augmentation du trafic "
+    "ferroviaire à la frontière entre la Russie et la Corée du Nord, prises par satellite le 5 octobre, qui "
+    "montrent un nombre sans précédent de wagons."
+)
+RAIL_EN = (
+    "The Center for Strategic and International Studies published images of increased rail traffic on the "
+    "border between Russia and North Korea, taken by satellite on 5 October, which show an unprecedented "
+    "number of wagons."
+)
+CONTAINERS_FR = (
+    "Les informations disponibles suggèrent que plus de 1 000 conteneurs de ce matériel ont été "
+    "livrés ces dernières semaines."
+)
 CONTAINERS_EN = "Available information suggests that more than 1,000 containers of this equipment were delivered."
 CONFIRMED_FR = "Cette information a également été confirmée par John Kirby le 13 octobre."
 CONFIRMED_EN = "This information was also confirmed by John Kirby on 13 October."
@@ -61,21 +81,30 @@ IRAN_EN = "Iranian officials have denied providing drones or any other support t
 
 
 def _cite(french: str, english: str, doc_id: str = "004") -> Citation:
-    return Citation(doc_id=doc_id, sentence_id=f"{doc_id}:1", start=0, end=len(french), source_text=french,
-                    translation=english)
+    return Citation(
+        doc_id=doc_id, sentence_id=f"{doc_id}:1", start=0, end=len(french), source_text=french, translation=english
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("North Korea has reportedly begun transferring artillery to Russia.",
-         [("North Korea", True), ("Russia", False)]),
-        ("The Center for Strategic and International Studies published images on 5 October.",
-         [("Center for Strategic and International Studies", False), ("October", False)]),
-        ('"Our information indicates that North Korea has provided Russia with weapons," Kirby added.',
-         [("North Korea", False), ("Russia", False), ("Kirby", False)]),
-        ("However, the US has not said how Kim Jong-un met Vladimir Putin.",
-         [("US", False), ("Kim Jong-un", False), ("Vladimir Putin", False)]),
+        (
+            "North Korea has reportedly begun transferring artillery to Russia.",
+            [("North Korea", True), ("Russia", False)],
+        ),
+        (
+            "The Center for Strategic and International Studies published images on 5 October.",
+            [("Center for Strategic and International Studies", False), ("October", False)],
+        ),
+        (
+            '"Our information indicates that North Korea has provided Russia with weapons," Kirby added.',
+            [("North Korea", False), ("Russia", False), ("Kirby", False)],
+        ),
+        (
+            "However, the US has not said how Kim Jong-un met Vladimir Putin.",
+            [("US", False), ("Kim Jong-un", False), ("Vladimir Putin", False)],
+        ),
     ],
 )
 def test_entities_are_capitalised_runs_without_function_words(text: str, expected: list[tuple[str, bool]]) -> None:
@@ -158,14 +187,19 @@ def test_an_alias_file_pairs_names_that_share_no_spelling(tmp_path: Path) -> Non
         (CONTAINERS_EN.replace("1,000", "10,000"), [(CONTAINERS_FR, CONTAINERS_EN)], {"number-mismatch"}),
         (RAIL_EN.replace("5 October", "15 October"), [(RAIL_FR, RAIL_EN)], {"number-mismatch"}),
         # the translation holds a number the French does not: the sentence copies the error
-        (CONTAINERS_EN.replace("1,000", "2,000"), [(CONTAINERS_FR, CONTAINERS_EN.replace("1,000", "2,000"))],
-         {"number-not-in-source"}),
+        (
+            CONTAINERS_EN.replace("1,000", "2,000"),
+            [(CONTAINERS_FR, CONTAINERS_EN.replace("1,000", "2,000"))],
+            {"number-not-in-source"},
+        ),
         # an actor swapped, in the sentence or already in the translation
         (KIRBY_EN.replace("Kirby", "Sullivan"), [(KIRBY_FR, KIRBY_EN)], {"entity-missing"}),
-        (RAIL_EN.replace("Russia", "Iran"), [(RAIL_FR, RAIL_EN.replace("Russia", "Iran"))],
-         {"entity-not-in-source"}),
-        (CONFIRMED_EN.replace("John Kirby", "John Bolton"), [(CONFIRMED_FR, CONFIRMED_EN.replace("Kirby", "Bolton"))],
-         {"entity-not-in-source"}),
+        (RAIL_EN.replace("Russia", "Iran"), [(RAIL_FR, RAIL_EN.replace("Russia", "Iran"))], {"entity-not-in-source"}),
+        (
+            CONFIRMED_EN.replace("John Kirby", "John Bolton"),
+            [(CONFIRMED_FR, CONFIRMED_EN.replace("Kirby", "Bolton"))],
+            {"entity-not-in-source"},
+        ),
         (RAIL_EN.replace("between Russia", "between Iran"), [(RAIL_FR, RAIL_EN)], {"entity-missing"}),
         # negation removed or added
         (KIRBY_EN.replace("will not change", "will change"), [(KIRBY_FR, KIRBY_EN)], {"negation-flip"}),
@@ -189,8 +223,9 @@ def test_coverage_score_falls_with_invented_content() -> None:
     checker = TransparentChecker()
     citation = [_cite(RAIL_FR, RAIL_EN)]
     faithful = checker.check(RAIL_EN, citation).score
-    partial = checker.check("The Center for Strategic and International Studies warned of famine in the north.",
-                            citation).score
+    partial = checker.check(
+        "The Center for Strategic and International Studies warned of famine in the north.", citation
+    ).score
     invented = checker.check(INVENTED[0], citation).score
     assert faithful == 1.0 > partial > invented
 
@@ -198,9 +233,13 @@ def test_coverage_score_falls_with_invented_content() -> None:
 @pytest.fixture()
 def source_texts(tmp_path: Path) -> SourceTexts:
     (tmp_path / "a.txt").write_text(f" date 2023-10 Publicité\n\n{CONTAINERS_FR} {IRAN_FR}\n", encoding="utf-8")
-    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "x", "text": f"Titre. {KIRBY_FR}"}, ensure_ascii=False)
-                                      + "\n" + json.dumps({"id": "y", "text": RAIL_FR}, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"id": "x", "text": f"Titre. {KIRBY_FR}"}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "y", "text": RAIL_FR}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
     documents = {
         "a": SourceDocument("a", "a.txt", "fr", "utf-8"),  # relative to the digest's folder
         "b2": SourceDocument("b2", str(tmp_path / "b.jsonl"), "fr", "utf-8", line=2),
@@ -241,8 +280,11 @@ def test_citations_resolve_only_at_their_exact_span(
         (CONTAINERS_FR, CONTAINERS_EN, set()),
         (CONTAINERS_FR, CONTAINERS_EN.replace("more than 1,000 ", ""), {"translation-number-missing"}),
         (RAIL_FR, RAIL_EN.replace(" on 5 October", ""), {"translation-number-missing"}),
-        (IRAN_FR, "Iranian officials have denied denied denied denied providing drones to Russia.",
-         {"translation-repetition"}),
+        (
+            IRAN_FR,
+            "Iranian officials have denied denied denied denied providing drones to Russia.",
+            {"translation-repetition"},
+        ),
     ],
 )
 def test_translation_checks_rerun_on_the_digest(french: str, english: str, codes: set[str]) -> None:
@@ -316,7 +358,7 @@ def test_a_perturbation_leaves_the_other_sentences_verdicts_unchanged(handmade_d
     case = next(c for c in perturbations(digest, SWAPS, INVENTED) if c.kind == kind)
     broken = evaluate_digest(case.apply(digest), handmade_digest).to_dict()["sentences"]
     changed = [i for i, (a, b) in enumerate(zip(baseline, broken, strict=True)) if a != b]
-    position = sum(len(e["summary"]) for e in digest["events"][:case.event_index]) + case.sentence_index
+    position = sum(len(e["summary"]) for e in digest["events"][: case.event_index]) + case.sentence_index
     assert changed == [position]
     assert not broken[position]["supported"] or kind == "citation-elsewhere"
 
@@ -332,8 +374,7 @@ def test_perturbations_on_the_seed_digest(seed_digest: Path) -> None:
 
 def test_originals_in_a_language_without_number_and_name_rules_are_not_held_against_the_sentence() -> None:
     english = "The White House says more than 1,000 containers were delivered."
-    citation = Citation("de", "de:1", 0, 10, "Berlin sagt, mehr als 1.000 Container wurden geliefert.",
-                        english)
+    citation = Citation("de", "de:1", 0, 10, "Berlin sagt, mehr als 1.000 Container wurden geliefert.", english)
     assert TransparentChecker(source_langs={"de": "de"}).check(english, [citation]).problems == ()
     read_as_french = TransparentChecker().check(english, [citation])
     assert {p.code for p in read_as_french.problems} == {"entity-not-in-source"}

@@ -42,11 +42,21 @@ def _no_traceback(result: Any) -> None:
 
 # --- 1. evaluate reads only what the run recorded ---------------------------------------------
 
+
 def _crafted_digest(folder: Path, path: str, text: str) -> None:
-    citation = {"doc_id": "d", "sentence_id": "d:0", "start": 0, "end": len(text), "source_text": text,
-                "translation": text}
-    digest = {"schema": 1, "documents": [{"doc_id": "d", "path": path, "lang": "fr", "encoding": "utf-8"}],
-              "events": [{"event_id": "e", "summary": [{"text": text, "citations": [citation]}]}]}
+    citation = {
+        "doc_id": "d",
+        "sentence_id": "d:0",
+        "start": 0,
+        "end": len(text),
+        "source_text": text,
+        "translation": text,
+    }
+    digest = {
+        "schema": 1,
+        "documents": [{"doc_id": "d", "path": path, "lang": "fr", "encoding": "utf-8"}],
+        "events": [{"event_id": "e", "summary": [{"text": text, "citations": [citation]}]}],
+    }
     (folder / "digest.json").write_text(json.dumps(digest), encoding="utf-8")
 
 
@@ -78,6 +88,7 @@ def test_evaluate_reads_etc_passwd_never(tmp_path: Path) -> None:
 
 # --- 3. symbolic links ------------------------------------------------------------------------
 
+
 @posix_only
 def test_links_out_of_the_input_folder_are_skipped_unless_asked(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
@@ -102,6 +113,7 @@ def test_links_out_of_the_input_folder_are_skipped_unless_asked(tmp_path: Path) 
 
 # --- special files: never opened, never lost --------------------------------------------------
 
+
 @posix_only
 def test_fifo_dev_zero_and_dangling_links_are_skipped_without_hanging(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
@@ -112,14 +124,19 @@ def test_fifo_dev_zero_and_dangling_links_are_skipped_without_hanging(tmp_path: 
     os.mkfifo(tmp_path / "given.txt")
     args = [str(inputs), str(tmp_path / "given.txt"), "/dev/zero", "--out", str(tmp_path / "run"), "--until", "ingest"]
     # a subprocess with a timeout: opening a FIFO for reading would block this test forever
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", *args], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     documents = _documents(tmp_path / "run")
     assert documents["a.txt"]["status"] == "used"
-    for name, reason in [("pipe.txt", "named pipe"), ("given.txt", "named pipe"), ("zero", "character device"),
-                         ("dangling.txt", "dangling symbolic link")]:
+    for name, reason in [
+        ("pipe.txt", "named pipe"),
+        ("given.txt", "named pipe"),
+        ("zero", "character device"),
+        ("dangling.txt", "dangling symbolic link"),
+    ]:
         assert reason in documents[name]["reason"], documents[name]
 
 
@@ -139,11 +156,11 @@ def test_a_folder_of_unusable_files_is_an_error_that_names_them(tmp_path: Path) 
     assert result.exit_code == 1
     flat = " ".join(result.output.split())
     assert "error: no usable input document" in flat and "empty file" in flat and "binary file" in flat
-    assert {d["status"] for d in _documents(tmp_path / "run").values()} == {"skipped:empty file",
-                                                                          "skipped:binary file"}
+    assert {d["status"] for d in _documents(tmp_path / "run").values()} == {"skipped:empty file", "skipped:binary file"}
 
 
 # --- 6. encodings -----------------------------------------------------------------------------
+
 
 def test_a_cp1252_file_is_decoded_as_cp1252_and_the_manifest_says_so(tmp_path: Path) -> None:
     text = "L’œuvre « majeure » – a-t-il dit. Le cœur du problème reste entier.\n"
@@ -159,6 +176,7 @@ def test_a_cp1252_file_is_decoded_as_cp1252_and_the_manifest_says_so(tmp_path: P
 
 # --- 7. a damaged translation cache -----------------------------------------------------------
 
+
 def test_a_page_corrupted_cache_is_moved_aside_and_rebuilt(tmp_path: Path, tiny_model_dir: Path) -> None:
     from pipeline.translation.cache import TranslationCache, default_cache_path
 
@@ -166,7 +184,7 @@ def test_a_page_corrupted_cache_is_moved_aside_and_rebuilt(tmp_path: Path, tiny_
     with TranslationCache(cache) as filled:
         filled.put_many([(f"k{i}", "m", "s" * 400, "t" * 400, 1) for i in range(500)])
     damaged = bytearray(cache.read_bytes())
-    damaged[4096 * 2:4096 * 2 + 3000] = bytes(range(256)) * 11 + bytes(184)
+    damaged[4096 * 2 : 4096 * 2 + 3000] = bytes(range(256)) * 11 + bytes(184)
     cache.write_bytes(bytes(damaged))
     args = [str(SEEDS[0]), "--out", str(tmp_path / "run"), "--until", "translate", "--model", f"fr={tiny_model_dir}"]
     result = _run(*args)
@@ -181,9 +199,11 @@ def test_a_page_corrupted_cache_is_moved_aside_and_rebuilt(tmp_path: Path, tiny_
 
 # --- names and texts holding rich markup, newlines, unicode -----------------------------------
 
+
 @posix_only
-@pytest.mark.parametrize("name", ["[bold]gras[i].md", "[link=x]lien.txt", "ligne\nneuve.txt", "épreuve–ü😀.txt",
-                                  "\x1b[31mrouge.txt"])
+@pytest.mark.parametrize(
+    "name", ["[bold]gras[i].md", "[link=x]lien.txt", "ligne\nneuve.txt", "épreuve–ü😀.txt", "\x1b[31mrouge.txt"]
+)
 def test_hostile_names_and_markup_in_text_print_as_they_are(tmp_path: Path, name: str) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -201,8 +221,10 @@ def test_hostile_names_and_markup_in_text_print_as_they_are(tmp_path: Path, name
 
 # --- races, sizes ------------------------------------------------------------------------------
 
-def test_a_file_deleted_between_discovery_and_reading_is_skipped(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_a_file_deleted_between_discovery_and_reading_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pipeline.runner
 
     inputs = tmp_path / "in"
@@ -224,20 +246,25 @@ def test_a_file_deleted_between_discovery_and_reading_is_skipped(tmp_path: Path,
 
 
 def test_a_jsonl_with_a_10_mb_line_keeps_every_line(tmp_path: Path) -> None:
-    lines = [{"id": "small", "text": FRENCH},
-             {"id": "big", "text": "Une dépêche courte sur la grève. Elle est suivie partout.",
-              "pad": "x" * 10_000_000},
-             {"id": "last", "text": FRENCH.replace("jeudi", "lundi")}]
+    lines = [
+        {"id": "small", "text": FRENCH},
+        {"id": "big", "text": "Une dépêche courte sur la grève. Elle est suivie partout.", "pad": "x" * 10_000_000},
+        {"id": "last", "text": FRENCH.replace("jeudi", "lundi")},
+    ]
     path = tmp_path / "feed.jsonl"
     path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
     result = _run(str(path), "--out", str(tmp_path / "run"), "--until", "ingest")
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
-    assert [(d["doc_id"], d["status"]) for d in manifest["documents"]] == [("small", "used"), ("big", "used"),
-                                                                           ("last", "used")]
+    assert [(d["doc_id"], d["status"]) for d in manifest["documents"]] == [
+        ("small", "used"),
+        ("big", "used"),
+        ("last", "used"),
+    ]
 
 
 # --- Ctrl-C, then a rerun ---------------------------------------------------------------------
+
 
 @posix_only
 def test_sigint_mid_run_then_a_rerun_loses_nothing(tmp_path: Path) -> None:
@@ -245,8 +272,17 @@ def test_sigint_mid_run_then_a_rerun_loses_nothing(tmp_path: Path) -> None:
     inputs.mkdir()
     for seed in SEEDS:
         (inputs / seed.name).write_bytes(seed.read_bytes())
-    args = [sys.executable, "-m", "pipeline.cli", "run", str(inputs), "--out", str(tmp_path / "run"),
-            "--until", "dedup"]
+    args = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "run",
+        str(inputs),
+        "--out",
+        str(tmp_path / "run"),
+        "--until",
+        "dedup",
+    ]
     process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while process.poll() is None and not (tmp_path / "run" / "ingest").exists() and time.monotonic() < deadline:

@@ -109,7 +109,10 @@ def test_timeline_in_digest_order_with_dates_and_outlet_filters():
     parsed = Elements(render_html(digest))
     events = [a for t, a in parsed.tags if t == "li" and "event" in (a.get("class") or "").split()]
     assert [(e["id"], e["data-date"]) for e in events] == [
-        ("event-ev-early", "2023-10-13"), ("event-ev-late", "2023-11-09"), ("event-bg", "")]
+        ("event-ev-early", "2023-10-13"),
+        ("event-ev-late", "2023-11-09"),
+        ("event-bg", ""),
+    ]
     outlets = [a["value"] for t, a in parsed.tags if t == "input" and a.get("name") == "outlet"]
     assert len(outlets) == 3  # a, b and c are cited; no URL, so each file is its own outlet
     dates = {a["id"]: (a["min"], a["max"]) for t, a in parsed.tags if t == "input" and a.get("type") == "date"}
@@ -150,8 +153,11 @@ def test_seed_run_writes_the_page_from_its_digest(seed_run):
 
 def test_a_digest_with_only_the_required_fields_renders():
     """Evaluate accepts digests with less than render writes; its page must not fail on them."""
-    minimal = {"schema": 1, "documents": [{"doc_id": "a", "path": "/in/a.txt"}],
-               "events": [{"event_id": "e1", "summary": [{"text": "A sentence."}]}]}
+    minimal = {
+        "schema": 1,
+        "documents": [{"doc_id": "a", "path": "/in/a.txt"}],
+        "events": [{"event_id": "e1", "summary": [{"text": "A sentence."}]}],
+    }
     parsed = Elements(render_html(minimal, {("e1", 0): {"supported": False, "score": 0.1, "problems": []}}))
     shown = " ".join(parsed.text_by_id["s-e1-0"].split())
     assert shown == "A sentence. 0 source documents NOT supported (0.10)"

@@ -21,15 +21,29 @@ from pipeline.stages.ingest import _BATCH_SIZE, analyse_batch, analyse_documents
 from tests.conftest import SEEDS
 
 SEED_IDS = [p.stem for p in sorted(SEEDS.glob("*.txt"))]
-BOILERPLATE_MARKS = ("[ad_1]", "[ad_2]", "Source link", "Lire aussi", "Publicité", "Photo :", "Soutien nous",
-                     "devenez un mécène", "Lire l’article original", " date 2023")
-ENGLISH = ("The White House said on Friday that North Korea had delivered more than one thousand containers "
-           "of military equipment to Russia. The spokesman added that the United States would keep watching "
-           "the situation very closely in the coming weeks.\n")
-MIXED = ("La Maison-Blanche a annoncé vendredi que la Corée du Nord avait livré des armes à la Russie. "
-         "The spokesman said that the United States condemned these deliveries in the strongest terms. "
-         "Le porte-parole John Kirby a ajouté que Washington resterait très attentif à la situation. "
-         "Kirby a dit.\n")
+BOILERPLATE_MARKS = (
+    "[ad_1]",
+    "[ad_2]",
+    "Source link",
+    "Lire aussi",
+    "Publicité",
+    "Photo :",
+    "Soutien nous",
+    "devenez un mécène",
+    "Lire l’article original",
+    " date 2023",
+)
+ENGLISH = (
+    "The White House said on Friday that North Korea had delivered more than one thousand containers "
+    "of military equipment to Russia. The spokesman added that the United States would keep watching "
+    "the situation very closely in the coming weeks.\n"
+)
+MIXED = (
+    "La Maison-Blanche a annoncé vendredi que la Corée du Nord avait livré des armes à la Russie. "
+    "The spokesman said that the United States condemned these deliveries in the strongest terms. "
+    "Le porte-parole John Kirby a ajouté que Washington resterait très attentif à la situation. "
+    "Kirby a dit.\n"
+)
 
 
 @dataclasses.dataclass
@@ -56,7 +70,7 @@ def ingest(inputs: list[Path], run_dir: Path, config: Config | None = None) -> I
 def assert_spans_exact(ingested: Ingested) -> None:
     for sentence in ingested.sentences:
         document = ingested.documents[sentence.doc_id]
-        assert document.text[sentence.start:sentence.end] == sentence.text, sentence.sentence_id
+        assert document.text[sentence.start : sentence.end] == sentence.text, sentence.sentence_id
         assert sentence.text == sentence.text.strip() and sentence.text
 
 
@@ -106,19 +120,33 @@ def test_seed_date_boilerplate_and_sentence_count(
 
 def test_seed_counts(seeds: Ingested) -> None:
     [report] = seeds.result.stages
-    assert report.counts == {"documents": 5, "used": 5, "skipped": 0, "sentences": 82, "boilerplate_removed": 9,
-                             "languages": {"fr": 5}}
+    assert report.counts == {
+        "documents": 5,
+        "used": 5,
+        "skipped": 0,
+        "sentences": 82,
+        "boilerplate_removed": 9,
+        "languages": {"fr": 5},
+    }
     assert report.notes == []
 
 
 def test_seed_000_glued_sentences_are_split(seeds: Ingested) -> None:
     texts = seeds.texts("000_e807d1a348cd26e1")
     assert texts[1].endswith("un responsable anonyme de Washington.")
-    for start in ("Selon cette source gouvernementale", "Ce soutien armé", "Le département américain de la Défense",
-                  "Jusqu'à présent", "Le gouvernement américain continue"):
+    for start in (
+        "Selon cette source gouvernementale",
+        "Ce soutien armé",
+        "Le département américain de la Défense",
+        "Jusqu'à présent",
+        "Le gouvernement américain continue",
+    ):
         assert any(t.startswith(start) for t in texts), start
-    assert not any(glue in t for t in texts for glue in ("Washington.Selon", "contrepartie.Ce", "coréen.Le",
-                                                          "Pentagone.Jusqu", "Unis.Le"))
+    assert not any(
+        glue in t
+        for t in texts
+        for glue in ("Washington.Selon", "contrepartie.Ce", "coréen.Le", "Pentagone.Jusqu", "Unis.Le")
+    )
 
 
 def test_seed_003_first_body_sentence_shares_the_header_line(seeds: Ingested) -> None:
@@ -130,8 +158,9 @@ def test_seed_003_first_body_sentence_shares_the_header_line(seeds: Ingested) ->
 
 def test_seed_quotes_keep_their_closing_mark(seeds: Ingested) -> None:
     texts = seeds.texts("002_32c327842ad30ca0") + seeds.texts("004_70b2050b1808ca1b")
-    assert any(t.endswith('"Nous condamnons la RPDC pour avoir fourni cet équipement militaire à la Russie."')
-               for t in texts)
+    assert any(
+        t.endswith('"Nous condamnons la RPDC pour avoir fourni cet équipement militaire à la Russie."') for t in texts
+    )
     assert "Kirby a dit." not in seeds.texts("001_79c30380bc51d99a")  # the quote and its attribution stay one
 
 
@@ -149,7 +178,7 @@ def test_inspect_rows_join_the_path(seeds: Ingested) -> None:
     assert len(rows) == 82
     for row in rows:
         original = load_original(row["path"], row["encoding"], row["line"])
-        assert original[row["start"]:row["end"]] == row["text"]
+        assert original[row["start"] : row["end"]] == row["text"]
         assert row["sentence_id"].startswith(row["doc_id"] + ":") and row["lang"] == "fr"
 
 
@@ -179,13 +208,23 @@ def awkward(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
         "english.txt": ENGLISH.encode("utf-8"),
         "mixed.txt": MIXED.encode("utf-8"),
         "huge.txt": b"Une phrase. " * (FIVE_MB // 12 + FIVE_MB // 24),  # 7.5 MB, over the 6 MB limit
-        "feed.jsonl": "\n".join([
-            json.dumps({"id": "dépêche-1", "text": "Kirby a parlé vendredi. Il a condamné la RPDC.",
-                        "date": "2023-10-13", "title": "Kirby", "url": "https://example.com/1"}, ensure_ascii=False),
-            "{ceci n'est pas du JSON",
-            json.dumps({"title": "sans texte"}),
-            json.dumps({"text": " date 2023-11 Le texte porte son en-tête. Et une suite."}),
-        ]).encode("utf-8"),
+        "feed.jsonl": "\n".join(
+            [
+                json.dumps(
+                    {
+                        "id": "dépêche-1",
+                        "text": "Kirby a parlé vendredi. Il a condamné la RPDC.",
+                        "date": "2023-10-13",
+                        "title": "Kirby",
+                        "url": "https://example.com/1",
+                    },
+                    ensure_ascii=False,
+                ),
+                "{ceci n'est pas du JSON",
+                json.dumps({"title": "sans texte"}),
+                json.dumps({"text": " date 2023-11 Le texte porte son en-tête. Et une suite."}),
+            ]
+        ).encode("utf-8"),
         "good.md": b"# Un titre\n\nUne phrase en Markdown.\n",  # same stem as good.txt
     }
     body = "\n\n".join(_seed(n) for n in ("000", "001", "002", "003", "004")) + "\n\n"
@@ -234,8 +273,20 @@ def test_unreadable_file_is_skipped(awkward: Ingested) -> None:
 def test_nothing_else_is_lost(awkward: Ingested) -> None:
     assert_spans_exact(awkward)
     used = {d.doc_id for d in awkward.documents.values() if not d.skipped}
-    readable = {"good", "good-2", "latin1", "cp1252", "bom", "crlf", "noend", "english", "mixed", "five_mb",
-                "dépêche-1", "feed-4"}
+    readable = {
+        "good",
+        "good-2",
+        "latin1",
+        "cp1252",
+        "bom",
+        "crlf",
+        "noend",
+        "english",
+        "mixed",
+        "five_mb",
+        "dépêche-1",
+        "feed-4",
+    }
     assert used == readable | (set() if _locked_is_unreadable() else {"locked"})
     counts = awkward.result.stages[0].counts
     assert counts["used"] == len(used)
@@ -247,8 +298,13 @@ def test_nothing_else_is_lost(awkward: Ingested) -> None:
 
 @pytest.mark.parametrize(
     ("doc_id", "encoding", "seed"),
-    [("latin1", "latin-1", "002"), ("cp1252", "cp1252", "003"), ("bom", "utf-8-sig", "000"), ("crlf", "utf-8", "004"),
-     ("good-2", "utf-8", "001")],
+    [
+        ("latin1", "latin-1", "002"),
+        ("cp1252", "cp1252", "003"),
+        ("bom", "utf-8-sig", "000"),
+        ("crlf", "utf-8", "004"),
+        ("good-2", "utf-8", "001"),
+    ],
 )
 def test_decoded_inputs_split_like_their_seed(
     awkward: Ingested, seeds: Ingested, doc_id: str, encoding: str, seed: str
@@ -258,7 +314,7 @@ def test_decoded_inputs_split_like_their_seed(
     original = load_original(document.path, document.encoding, document.line)
     assert original == document.text
     for sentence in awkward.of(doc_id):
-        assert original[sentence.start:sentence.end] == sentence.text
+        assert original[sentence.start : sentence.end] == sentence.text
         assert "\r" not in sentence.text
     seed_id = next(d for d in SEED_IDS if d.startswith(seed))
     assert awkward.texts(doc_id) == seeds.texts(seed_id)
@@ -268,7 +324,7 @@ def test_decoded_inputs_split_like_their_seed(
 def test_crlf_spans_count_the_carriage_returns(awkward: Ingested) -> None:
     document = awkward.documents["crlf"]
     second = awkward.of("crlf")[1]
-    assert document.text[second.start - 2:second.start] == "\r\n"
+    assert document.text[second.start - 2 : second.start] == "\r\n"
 
 
 def test_text_without_a_sentence_end_is_one_sentence(awkward: Ingested) -> None:
@@ -300,7 +356,7 @@ def test_jsonl_lines_are_documents(awkward: Ingested) -> None:
     for doc_id in ("dépêche-1", "feed-4"):
         document = awkward.documents[doc_id]
         original = load_original(document.path, document.encoding, document.line)
-        assert all(original[s.start:s.end] == s.text for s in awkward.of(doc_id))
+        assert all(original[s.start : s.end] == s.text for s in awkward.of(doc_id))
 
 
 def test_english_and_mixed_documents(awkward: Ingested) -> None:
@@ -332,8 +388,11 @@ def test_document_date(text: str, given: str | None, expected: str | None) -> No
 @pytest.mark.parametrize(
     ("sentences", "document_lang", "langs"),
     [
-        (["Le porte-parole a confirmé la livraison de munitions à la Russie.", "Kirby.", "1 000"],
-         "fr", ["fr", "fr", "fr"]),
+        (
+            ["Le porte-parole a confirmé la livraison de munitions à la Russie.", "Kirby.", "1 000"],
+            "fr",
+            ["fr", "fr", "fr"],
+        ),
         (["The spokesman confirmed that ammunition had been delivered to Russia.", "Kirby."], "en", ["en", "en"]),
         (["Die Regierung hat die Lieferung von Munition an Russland bestätigt.", "Ja."], "de", ["de", "de"]),
     ],
@@ -356,8 +415,10 @@ def test_worker_processes_give_the_same_result_as_the_loop() -> None:
     seeds = read_inputs(sorted(SEEDS.glob("*.txt")), 50)
     # one document per seed paragraph, enough for several worker tasks
     paragraphs = [p for d in seeds for p in d.text.split("\n") if p.strip()] + [ENGLISH, MIXED]
-    documents = seeds + [Document(f"p{i}", "p.jsonl", "", text=paragraphs[i % len(paragraphs)], line=i + 1)
-                         for i in range(2 * _BATCH_SIZE + 1)]
+    documents = seeds + [
+        Document(f"p{i}", "p.jsonl", "", text=paragraphs[i % len(paragraphs)], line=i + 1)
+        for i in range(2 * _BATCH_SIZE + 1)
+    ]
     languages = IngestConfig().languages
     in_a_loop = analyse_documents(documents, languages)
     assert analyse_documents(documents, languages, parallel_min=1) == in_a_loop
@@ -377,7 +438,7 @@ def test_cli_run_and_inspect_on_the_seeds(tmp_path: Path) -> None:
     assert len(rows) == 82
     for row in rows:
         assert {"sentence_id", "doc_id", "path", "start", "end", "text", "lang"} <= set(row)
-        assert load_original(row["path"], row["encoding"], row["line"])[row["start"]:row["end"]] == row["text"]
+        assert load_original(row["path"], row["encoding"], row["line"])[row["start"] : row["end"]] == row["text"]
 
 
 def test_cli_exit_code_2_when_an_input_is_skipped(tmp_path: Path) -> None:

@@ -94,8 +94,10 @@ def test_seed_memory_loads_every_unit() -> None:
 def test_jsonl_and_tmx_of_the_same_pairs_agree(tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
-    pairs = [(tu.findall("tuv/seg")[0].text, tu.findall("tuv/seg")[1].text)
-             for tu in ET.parse(SEED_MEMORY).getroot().iter("tu")]
+    pairs = [
+        (tu.findall("tuv/seg")[0].text, tu.findall("tuv/seg")[1].text)
+        for tu in ET.parse(SEED_MEMORY).getroot().iter("tu")
+    ]
     jsonl = tmp_path / "memory.jsonl"
     jsonl.write_text("".join(json.dumps({"source": s, "translation": t}) + "\n" for s, t in pairs), encoding="utf-8")
     from_tmx, from_jsonl = TranslationMemory.load(SEED_MEMORY), TranslationMemory.load(jsonl)

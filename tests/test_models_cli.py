@@ -59,8 +59,9 @@ def test_a_cached_hub_model_is_available(hub_cache: Path, tiny_model_dir: Path) 
         (None, "not a hub id!", "neither a local folder nor a valid hub id"),
     ],
 )
-def test_unusable_models_say_why(hub_cache: Path, tmp_path: Path, tiny_model_dir: Path, remove: str | None,
-                                 model_id: str | None, reason: str) -> None:
+def test_unusable_models_say_why(
+    hub_cache: Path, tmp_path: Path, tiny_model_dir: Path, remove: str | None, model_id: str | None, reason: str
+) -> None:
     if model_id is None:
         model_id = str(tmp_path / "model")
         shutil.copytree(tiny_model_dir, model_id)
@@ -78,8 +79,11 @@ def test_download_without_the_hub_is_one_clear_error(hub_cache: Path) -> None:
 
 
 def test_run_with_a_missing_model_exits_1_with_one_line(hub_cache: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(SEEDS), "--out", str(tmp_path / "run"), "--quiet",
-                                 "--model", "fr=Helsinki-NLP/opus-mt-fr-en"], env=WIDE)
+    result = runner.invoke(
+        app,
+        ["run", str(SEEDS), "--out", str(tmp_path / "run"), "--quiet", "--model", "fr=Helsinki-NLP/opus-mt-fr-en"],
+        env=WIDE,
+    )
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
@@ -108,8 +112,9 @@ def test_a_non_marian_folder_is_not_usable(tmp_path: Path, tiny_model_dir: Path)
 
 def test_run_with_a_non_marian_folder_exits_1_with_one_line(tmp_path: Path, tiny_model_dir: Path) -> None:
     folder = bert_folder(tmp_path, tiny_model_dir)
-    result = runner.invoke(app, ["run", str(SEEDS), "--out", str(tmp_path / "run"), "--quiet",
-                                 "--model", f"fr={folder}"], env=WIDE)
+    result = runner.invoke(
+        app, ["run", str(SEEDS), "--out", str(tmp_path / "run"), "--quiet", "--model", f"fr={folder}"], env=WIDE
+    )
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]

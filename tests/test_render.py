@@ -43,34 +43,83 @@ def records() -> dict[str, list[Any]]:
         Document("b", "/in/b.txt", "0", TEXT, date="2023-10", lang="fr", encoding="utf-8"),
         Document("c", "/in/c.txt", "0", TEXT, date="2023-10", lang="fr", encoding="utf-8"),
         Document("d", "/in/d.bin", "0", "", status="skipped", reason="not text: binary content"),
-        Document("e", "/in/feed.jsonl", "0", "Hallo Welt.", date="2023-11", lang="de", line=3, status="skipped",
-                 reason="language de has no model"),
+        Document(
+            "e",
+            "/in/feed.jsonl",
+            "0",
+            "Hallo Welt.",
+            date="2023-11",
+            lang="de",
+            line=3,
+            status="skipped",
+            reason="language de has no model",
+        ),
     ]
     decisions = [DocumentDecision("a"), DocumentDecision("b"), DocumentDecision("c", duplicate_of="a", similarity=1.0)]
     english = "More than 1,000 containers were delivered, the White House said."
     summaries = [
-        EventSummary("bg", "Context", None, [SummarySentence("Russia invaded Ukraine in February 2022.",
-                                                             [citation("b", 0, english="Russia invaded ...")])],
-                     ["b"], background=True),
-        EventSummary("ev-late", "Blinken warns", "2023-11-09",
-                     [SummarySentence("Blinken warned Moscow.", [citation("b", 1)], flags=["number-missing:9"])],
-                     ["b"]),
-        EventSummary("ev-early", "White House: 1,000 containers", "2023-10-13",
-                     [SummarySentence(english, [citation("a", 0, english=english), citation("b", 0, english=english),
-                                                citation("c", 0, english=english)])],
-                     ["a", "b", "c"]),
+        EventSummary(
+            "bg",
+            "Context",
+            None,
+            [
+                SummarySentence(
+                    "Russia invaded Ukraine in February 2022.", [citation("b", 0, english="Russia invaded ...")]
+                )
+            ],
+            ["b"],
+            background=True,
+        ),
+        EventSummary(
+            "ev-late",
+            "Blinken warns",
+            "2023-11-09",
+            [SummarySentence("Blinken warned Moscow.", [citation("b", 1)], flags=["number-missing:9"])],
+            ["b"],
+        ),
+        EventSummary(
+            "ev-early",
+            "White House: 1,000 containers",
+            "2023-10-13",
+            [
+                SummarySentence(
+                    english,
+                    [
+                        citation("a", 0, english=english),
+                        citation("b", 0, english=english),
+                        citation("c", 0, english=english),
+                    ],
+                )
+            ],
+            ["a", "b", "c"],
+        ),
     ]
-    translations = [Translation("g1", ["a:0"], CONTAINERS_FR, english, "fr", origin="model",
-                                model="Helsinki-NLP/opus-mt-fr-en", revision="abc123"),
-                    Translation("g2", ["b:1"], "…", "…", "fr", origin="memory"),
-                    Translation("g3", ["f:0", "f:1"], "Hallo Welt.", "", "de", origin="untranslated",
-                                flags=["no-model:de"])]
+    translations = [
+        Translation(
+            "g1",
+            ["a:0"],
+            CONTAINERS_FR,
+            english,
+            "fr",
+            origin="model",
+            model="Helsinki-NLP/opus-mt-fr-en",
+            revision="abc123",
+        ),
+        Translation("g2", ["b:1"], "…", "…", "fr", origin="memory"),
+        Translation("g3", ["f:0", "f:1"], "Hallo Welt.", "", "de", origin="untranslated", flags=["no-model:de"]),
+    ]
     return {"documents": documents, "decisions": decisions, "summaries": summaries, "translations": translations}
 
 
 def digest_of(recs: dict[str, list[Any]], generated_at: str = "2024-01-01T00:00:00+00:00") -> dict[str, Any]:
-    return render.build_digest(recs["documents"], {d.doc_id: d for d in recs["decisions"]}, recs["summaries"],
-                               recs["translations"], {"fr": ("Helsinki-NLP/opus-mt-fr-en", "main")}, generated_at)
+    return render.build_digest(
+        recs["documents"],
+        {d.doc_id: d for d in recs["decisions"]},
+        recs["summaries"],
+        recs["translations"],
+        {"fr": ("Helsinki-NLP/opus-mt-fr-en", "main")},
+        generated_at,
+    )
 
 
 def test_digest_json_follows_the_schema_and_the_contract():
@@ -79,8 +128,12 @@ def test_digest_json_follows_the_schema_and_the_contract():
     assert digest["schema"] == 1
     assert digest["model"] == {"fr": {"id": "Helsinki-NLP/opus-mt-fr-en", "revision": "abc123"}}  # the revision used
     assert {d["doc_id"]: d["status"] for d in digest["documents"]} == {
-        "a": "used", "b": "used", "c": "duplicate-of:a", "d": "skipped:not text: binary content",
-        "e": "skipped:language de has no model"}
+        "a": "used",
+        "b": "used",
+        "c": "duplicate-of:a",
+        "d": "skipped:not text: binary content",
+        "e": "skipped:language de has no model",
+    }
     # chronological, the background last
     assert [e["event_id"] for e in digest["events"]] == ["ev-early", "ev-late", "bg"]
     assert digest["date_range"] == {"start": "2023-10-13", "end": "2023-11-09"}
@@ -116,19 +169,28 @@ def test_markdown_sections_markers_sources_and_document_table():
     assert lines[0].startswith("# ")
     assert "Covering 2023-10-13 to 2023-11-09: 5 input documents, 2 events." in lines
     headings = [line for line in lines if line.startswith("## ")]
-    assert headings == ["## 2023-10-13: White House: 1,000 containers", "## 2023-11-09: Blinken warns",
-                        "## Background: Context", "## Documents"]
+    assert headings == [
+        "## 2023-10-13: White House: 1,000 containers",
+        "## 2023-11-09: Blinken warns",
+        "## Background: Context",
+        "## Documents",
+    ]
     assert "- More than 1,000 containers were delivered, the White House said. [1][2][3]" in lines
     assert "- ⚠ unverified translation: number-missing:9: Blinken warned Moscow. [1]" in lines
     assert "Sources (3 documents):" in lines
     assert f"   - original: «{CONTAINERS_FR}»" in lines
     assert "1. a (a.txt, 2023-10), sentence a:0, characters 25-65" in lines
-    assert ("Not translated, so not summarised: 2 sentences in `de` (no model is configured for that language; "
-            "add one under `models:` in models.yaml).") in lines
-    table = lines[lines.index("## Documents"):]
-    for row in ("| a | a.txt | 2023-10 | fr | used | 1 |", "| c | c.txt | 2023-10 | fr | duplicate of a | 1 |",
-                "| d | d.bin |  |  | skipped: not text: binary content | 0 |",
-                "| e | feed.jsonl line 3 | 2023-11 | de | skipped: language de has no model | 0 |"):
+    assert (
+        "Not translated, so not summarised: 2 sentences in `de` (no model is configured for that language; "
+        "add one under `models:` in models.yaml)."
+    ) in lines
+    table = lines[lines.index("## Documents") :]
+    for row in (
+        "| a | a.txt | 2023-10 | fr | used | 1 |",
+        "| c | c.txt | 2023-10 | fr | duplicate of a | 1 |",
+        "| d | d.bin |  |  | skipped: not text: binary content | 0 |",
+        "| e | feed.jsonl line 3 | 2023-11 | de | skipped: language de has no model | 0 |",
+    ):
         assert row in table
 
 
@@ -156,13 +218,18 @@ def test_only_the_timestamp_differs_between_renders():
     assert {k for k in first if first[k] != second[k]} == {"generated_at"}
     md_first, md_second = render.render_markdown(first).splitlines(), render.render_markdown(second).splitlines()
     assert [(a, b) for a, b in zip(md_first, md_second, strict=True) if a != b] == [
-        ("Generated at 2024-01-01T00:00:00+00:00.", "Generated at 2025-06-30T12:00:00+00:00.")]
+        ("Generated at 2024-01-01T00:00:00+00:00.", "Generated at 2025-06-30T12:00:00+00:00.")
+    ]
 
 
 def test_run_writes_both_files_from_the_artifacts(tmp_path):
     recs = records()
-    by_artifact = {("ingest", "documents"): recs["documents"], ("dedup", "documents"): recs["decisions"],
-                   ("summarize", "summaries"): recs["summaries"], ("translate", "translations"): []}
+    by_artifact = {
+        ("ingest", "documents"): recs["documents"],
+        ("dedup", "documents"): recs["decisions"],
+        ("summarize", "summaries"): recs["summaries"],
+        ("translate", "translations"): [],
+    }
     config = Config(models={"fr": ModelConfig(id="/models/opus-mt-fr-en", revision="v1")})
     ctx = StageContext(config=config, run_dir=tmp_path, load=lambda stage, name, cls: by_artifact[(stage, name)])
     output = render.run(ctx)
@@ -226,17 +293,19 @@ def test_corroboration_and_context_follow_the_schema():
     jsonschema.Draft202012Validator(SCHEMA).validate(digest)
     rendered = digest["events"][0]["summary"][0]
     assert (rendered["outlets"], rendered["copies"]) == (2, {"c": "a"})
-    assert rendered["conflicts"][0] == {"what": "death toll", "variants": [
-        {"value": "632", "sentence_ids": ["a:0"]}, {"value": "1,037", "sentence_ids": ["b:0"]}]}
+    assert rendered["conflicts"][0] == {
+        "what": "death toll",
+        "variants": [{"value": "632", "sentence_ids": ["a:0"]}, {"value": "1,037", "sentence_ids": ["b:0"]}],
+    }
     lines = render.render_markdown(digest).splitlines()
-    assert ("- More than 1,000 containers were delivered, the White House said. [1][2][3] (2 outlets)" in lines)
+    assert "- More than 1,000 containers were delivered, the White House said. [1][2][3] (2 outlets)" in lines
     assert "  - counted once: c.txt copies a.txt" in lines
     assert "  - sources disagree: death toll: 632 (a.txt); 1,037 (b.txt)" in lines
     for event in digest["events"]:
         for s in event["summary"]:
             for c in s["citations"]:
                 before, after = c["context"]["before"], c["context"]["after"]
-                assert TEXT[c["start"] - len(before):c["end"] + len(after)] == before + c["source_text"] + after
+                assert TEXT[c["start"] - len(before) : c["end"] + len(after)] == before + c["source_text"] + after
 
 
 def test_context_is_cut_at_word_boundaries_in_long_documents():
@@ -247,7 +316,7 @@ def test_context_is_cut_at_word_boundaries_in_long_documents():
     cited = render._citation(Citation("a", "a:9", start, start + len(source), source, "x"), text)["context"]
     assert 0 < len(cited["before"]) <= render.CONTEXT_CHARS and 0 < len(cited["after"]) <= render.CONTEXT_CHARS
     assert cited["before"].startswith("mot") and cited["after"].rstrip().split()[-1].startswith("mot")
-    assert text[start - len(cited["before"]):start] == cited["before"]
+    assert text[start - len(cited["before"]) : start] == cited["before"]
 
 
 def test_make_digest_passes_the_seed_memory():

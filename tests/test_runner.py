@@ -28,17 +28,20 @@ def _second(ctx: StageContext) -> StageOutput:
     docs = ctx.read(FIRST)
     if any("CRASH" in d.text for d in docs):
         raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-stage
-    sentences = [Sentence(sentence_id=f"{d.doc_id}:0", doc_id=d.doc_id, start=0, end=len(d.text), text=d.text)
-                 for d in docs]
-    return StageOutput(artifacts={"sentences": sentences}, counts={"sentences": len(sentences)},
-                       notes=["a note for the summary"])
+    sentences = [
+        Sentence(sentence_id=f"{d.doc_id}:0", doc_id=d.doc_id, start=0, end=len(d.text), text=d.text) for d in docs
+    ]
+    return StageOutput(
+        artifacts={"sentences": sentences}, counts={"sentences": len(sentences)}, notes=["a note for the summary"]
+    )
 
 
 FIRST = Artifact("first", "documents", Document)
 SECOND = Artifact("second", "sentences", Sentence)
 FAKE_STAGES = (
-    Stage("first", "1", lambda ctx: _first(ctx), config_sections=("ingest",), writes=(FIRST,),
-          extra_inputs=("inputs",)),
+    Stage(
+        "first", "1", lambda ctx: _first(ctx), config_sections=("ingest",), writes=(FIRST,), extra_inputs=("inputs",)
+    ),
     Stage("second", "1", lambda ctx: _second(ctx), config_sections=("dedup",), reads=(FIRST,), writes=(SECOND,)),
 )
 
@@ -98,8 +101,9 @@ def test_rerun_reuses_and_changes_redo_what_depends_on_them(fake_stages: None, i
     runner.run_pipeline([inputs], run_dir, parse_config({"dedup": {"doc_threshold": 0.9}}), until="second")
     assert CALLS[-2:] == ["first", "second"]
 
-    result = runner.run_pipeline([inputs], run_dir, parse_config({"dedup": {"doc_threshold": 0.9}}), until="second",
-                                 force=True)
+    result = runner.run_pipeline(
+        [inputs], run_dir, parse_config({"dedup": {"doc_threshold": 0.9}}), until="second", force=True
+    )
     assert statuses(result) == {"first": "done", "second": "done"}
 
 
@@ -199,7 +203,8 @@ def test_editing_code_a_stage_imports_redoes_that_stage(
         "    docs = [Document(doc_id=p.stem, path=str(p), sha256='x', text=' '.join(words(p.read_text()))) "
         "for p in ctx.inputs]\n"
         "    return StageOutput(artifacts={'documents': docs})\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
     import importlib
 

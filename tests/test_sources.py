@@ -32,8 +32,11 @@ CURLY = "L’État a dit « oui » — 5 €, c’est « l’œuvre » du siècl
         (CURLY.encode("cp1252"), CURLY, "cp1252"),
         ((FRENCH * 20).encode("latin-1"), FRENCH * 20, "latin-1"),
         (FRENCH.encode("utf-16"), FRENCH, "utf-16"),
-        ("Привет, как дела? Это тест кодировки.\n".encode("cp1251"), "Привет, как дела? Это тест кодировки.\n",
-         "cp1251"),
+        (
+            "Привет, как дела? Это тест кодировки.\n".encode("cp1251"),
+            "Привет, как дела? Это тест кодировки.\n",
+            "cp1251",
+        ),
     ],
     ids=["utf-8", "utf-8 bom", "crlf kept", "latin-1", "cp1252", "latin-1 long", "utf-16 bom", "cp1251"],
 )
@@ -112,7 +115,9 @@ def test_jsonl_with_a_byte_order_mark(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + '{"text": "Première ligne."}\r\n{"text": "Deuxième."}\r\n'.encode())
     documents = read_documents(path, "feed", 50)
     assert [(d.doc_id, d.text, d.encoding) for d in documents] == [
-        ("feed-1", "Première ligne.", "utf-8-sig"), ("feed-2", "Deuxième.", "utf-8-sig")]
+        ("feed-1", "Première ligne.", "utf-8-sig"),
+        ("feed-2", "Deuxième.", "utf-8-sig"),
+    ]
     assert [load_original(path, d.encoding, d.line) for d in documents] == ["Première ligne.", "Deuxième."]
 
 
@@ -132,8 +137,16 @@ def test_load_original_returns_what_ingest_decoded(tmp_path: Path, encoding: str
 
 def test_jsonl_documents(tmp_path: Path) -> None:
     lines = [
-        json.dumps({"id": "dépêche 1", "text": "Une dépêche.\r\nDeux lignes.", "date": "2023-10-13",
-                    "title": "Titre", "url": "https://example.com/1"}, ensure_ascii=False),
+        json.dumps(
+            {
+                "id": "dépêche 1",
+                "text": "Une dépêche.\r\nDeux lignes.",
+                "date": "2023-10-13",
+                "title": "Titre",
+                "url": "https://example.com/1",
+            },
+            ensure_ascii=False,
+        ),
         "{not json",
         "",
         json.dumps({"text": "Sans identifiant, avec un séparateur \u2028 dans le texte."}, ensure_ascii=False),

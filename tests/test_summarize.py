@@ -46,20 +46,45 @@ class Corpus:
             for part in parts:
                 offsets.append((len(text), len(text) + len(part)))
                 text += part + " "
-            documents.append(Document(doc_id=doc_id, path=f"/in/{doc_id}.txt", sha256="0", text=text,
-                                      date=self.dates.get(doc_id), lang="fr"))
-            sentences += [Sentence(f"{doc_id}:{n}", doc_id, start, end, text[start:end], "fr")
-                          for n, (start, end) in enumerate(offsets)]
+            documents.append(
+                Document(
+                    doc_id=doc_id,
+                    path=f"/in/{doc_id}.txt",
+                    sha256="0",
+                    text=text,
+                    date=self.dates.get(doc_id),
+                    lang="fr",
+                )
+            )
+            sentences += [
+                Sentence(f"{doc_id}:{n}", doc_id, start, end, text[start:end], "fr")
+                for n, (start, end) in enumerate(offsets)
+            ]
         by_id = {s.sentence_id: s for s in sentences}
-        groups = [SentenceGroup(gid, members[0], members, by_id[members[0]].text, "fr")
-                  for gid, members, _ in self.groups]
-        translations = [Translation(gid, members, by_id[members[0]].text, english, "fr",
-                                    origin=self.origins.get(gid, "memory"), flags=self.flags.get(gid, []))
-                        for gid, members, english in self.groups]
+        groups = [
+            SentenceGroup(gid, members[0], members, by_id[members[0]].text, "fr") for gid, members, _ in self.groups
+        ]
+        translations = [
+            Translation(
+                gid,
+                members,
+                by_id[members[0]].text,
+                english,
+                "fr",
+                origin=self.origins.get(gid, "memory"),
+                flags=self.flags.get(gid, []),
+            )
+            for gid, members, english in self.groups
+        ]
         decisions = [DocumentDecision(d, duplicate_of=self.duplicates.get(d)) for d in self.texts]
-        return {("ingest", "documents"): documents, ("ingest", "sentences"): sentences,
-                ("dedup", "documents"): decisions, ("dedup", "groups"): groups,
-                ("translate", "translations"): translations, ("events", "events"): self.events}
+        return {
+            ("ingest", "documents"): documents,
+            ("ingest", "sentences"): sentences,
+            ("dedup", "documents"): decisions,
+            ("dedup", "groups"): groups,
+            ("translate", "translations"): translations,
+            ("events", "events"): self.events,
+        }
 
 
 def event(event_id: str, group_ids: list[str], date: str | None = "2023-10-13", background: bool = False) -> Event:
@@ -69,8 +94,11 @@ def event(event_id: str, group_ids: list[str], date: str | None = "2023-10-13", 
 def run_stage(corpus: Corpus, tmp_path: Path, **settings: Any) -> StageOutput:
     records = corpus.records()
     # records go through their dict form, as they do between real stages
-    ctx = StageContext(config=Config(summarize=SummarizeConfig(**settings)), run_dir=tmp_path,
-                       load=lambda stage, name, cls: [cls.from_dict(r.to_dict()) for r in records[(stage, name)]])
+    ctx = StageContext(
+        config=Config(summarize=SummarizeConfig(**settings)),
+        run_dir=tmp_path,
+        load=lambda stage, name, cls: [cls.from_dict(r.to_dict()) for r in records[(stage, name)]],
+    )
     return summarize.run(ctx)
 
 
@@ -87,12 +115,22 @@ SUMMIT = "Kim Jong Un met Vladimir Putin at the Vostochny cosmodrome."
 def mmr_corpus() -> Corpus:
     return Corpus(
         dates={"a": "2023-10", "b": "2023-10", "c": "2023-11"},
-        texts={"a": ["Kirby : plus de 1 000 conteneurs livrés.", "Plus de 1 000 conteneurs, a dit Kirby."],
-               "b": ["Kirby a dit que 1 000 conteneurs ont été livrés."],
-               "c": ["Blinken a averti que Moscou pourrait fournir de la technologie nucléaire.",
-                     "Kim a rencontré Poutine.", "Une phrase de remplissage sur le temps qu'il fait."]},
-        groups=[("g1", ["a:0", "b:0"], CONTAINERS), ("g2", ["a:1"], CONTAINERS_AGAIN), ("g3", ["c:0"], BLINKEN),
-                ("g4", ["c:1"], SUMMIT), ("g5", ["c:2"], "A filler sentence about the weather today.")],
+        texts={
+            "a": ["Kirby : plus de 1 000 conteneurs livrés.", "Plus de 1 000 conteneurs, a dit Kirby."],
+            "b": ["Kirby a dit que 1 000 conteneurs ont été livrés."],
+            "c": [
+                "Blinken a averti que Moscou pourrait fournir de la technologie nucléaire.",
+                "Kim a rencontré Poutine.",
+                "Une phrase de remplissage sur le temps qu'il fait.",
+            ],
+        },
+        groups=[
+            ("g1", ["a:0", "b:0"], CONTAINERS),
+            ("g2", ["a:1"], CONTAINERS_AGAIN),
+            ("g3", ["c:0"], BLINKEN),
+            ("g4", ["c:1"], SUMMIT),
+            ("g5", ["c:2"], "A filler sentence about the weather today."),
+        ],
         events=[event("e1", ["g1", "g2", "g3"])],
     )
 
@@ -119,9 +157,12 @@ def test_every_group_member_is_cited_with_its_exact_source_span(tmp_path):
     (sentence,) = summary.summary
     # both groups state the claim: every member is cited, each with its own group's English
     assert [(c.sentence_id, c.translation) for c in sentence.citations] == [
-        ("a:0", CONTAINERS), ("a:1", CONTAINERS_AGAIN), ("b:0", CONTAINERS)]
+        ("a:0", CONTAINERS),
+        ("a:1", CONTAINERS_AGAIN),
+        ("b:0", CONTAINERS),
+    ]
     for citation in sentence.citations:
-        assert citation.start > 0 and texts[citation.doc_id][citation.start:citation.end] == citation.source_text
+        assert citation.start > 0 and texts[citation.doc_id][citation.start : citation.end] == citation.source_text
     assert summary.doc_ids == ["a", "b"]
     # b carries the very sentence a carries (one group): a copy of it, so one independent outlet
     assert (sentence.outlets, sentence.copies) == (1, {"b": "a"})
@@ -135,7 +176,7 @@ def test_source_text_comes_from_the_document_not_the_sentence_record(tmp_path):
     ctx = StageContext(config=Config(), run_dir=tmp_path, load=lambda stage, name, cls: records[(stage, name)])
     cited = [c for s in summarize.run(ctx).artifacts["summaries"][0].summary for c in s.citations]
     texts = {d.doc_id: d.text for d in records[("ingest", "documents")]}
-    assert cited and all(c.source_text == texts[c.doc_id][c.start:c.end] for c in cited)
+    assert cited and all(c.source_text == texts[c.doc_id][c.start : c.end] for c in cited)
 
 
 @pytest.mark.parametrize(
@@ -189,12 +230,16 @@ def test_quotes_stay_with_their_speaker(tmp_path, english, kept):
 def test_summary_follows_the_chronology_of_what_is_reported(tmp_path):
     corpus = Corpus(
         dates={"x": "2023-11", "y": "2023-10"},
-        texts={"x": ["Blinken est arrivé en Corée du Sud le 8 novembre.", "Le 13 septembre, Kim a rencontré Poutine."],
-               "y": ["La Maison-Blanche a publié des images.", "En février de l'année dernière, la Russie a attaqué."]},
-        groups=[("g1", ["x:0"], "Blinken arrived in South Korea on November 8, Reuters reported."),
-                ("g2", ["x:1"], "On 13 September, Kim met Putin, the agency said."),
-                ("g3", ["y:0"], "The White House released images, Kirby said."),
-                ("g4", ["y:1"], "In February last year, Russia attacked, the report said.")],
+        texts={
+            "x": ["Blinken est arrivé en Corée du Sud le 8 novembre.", "Le 13 septembre, Kim a rencontré Poutine."],
+            "y": ["La Maison-Blanche a publié des images.", "En février de l'année dernière, la Russie a attaqué."],
+        },
+        groups=[
+            ("g1", ["x:0"], "Blinken arrived in South Korea on November 8, Reuters reported."),
+            ("g2", ["x:1"], "On 13 September, Kim met Putin, the agency said."),
+            ("g3", ["y:0"], "The White House released images, Kirby said."),
+            ("g4", ["y:1"], "In February last year, Russia attacked, the report said."),
+        ],
         events=[event("e1", ["g1", "g2", "g3", "g4"], date="2023-10-13")],
     )
     summary = summaries(run_stage(corpus, tmp_path))["e1"].summary
@@ -269,8 +314,10 @@ def test_an_event_summary_depends_only_on_its_own_records(tmp_path):
     alone = summaries(run_stage(mmr_corpus(), tmp_path, max_sentences=2))["e1"]
     corpus = mmr_corpus()
     corpus.texts["z"] = ["Une autre affaire, sans rapport, à Kiev.", "Encore des conteneurs de munitions."]
-    corpus.groups += [("g7", ["z:0"], "Another matter entirely, in Kyiv."),
-                      ("g8", ["z:1"], "More containers of munitions, Kirby said, containers and containers.")]
+    corpus.groups += [
+        ("g7", ["z:0"], "Another matter entirely, in Kyiv."),
+        ("g8", ["z:1"], "More containers of munitions, Kirby said, containers and containers."),
+    ]
     corpus.events.append(event("e2", ["g7", "g8"]))
     assert summaries(run_stage(corpus, tmp_path, max_sentences=2))["e1"] == alone
 
@@ -278,13 +325,17 @@ def test_an_event_summary_depends_only_on_its_own_records(tmp_path):
 def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once(tmp_path):
     corpus = Corpus(
         dates={d: "2023-09" for d in "abcd"},
-        texts={"a": ["Le barrage de Derna a cédé dimanche soir, a indiqué le gouvernement."],
-               "b": ["Dimanche soir, le barrage de Derna a cédé, selon le gouvernement."],
-               "c": ["Le barrage de Derna a cédé dimanche soir, a indiqué le gouvernement."],
-               "d": ["Les secours manquent d'eau potable à Derna."]},
-        groups=[("g1", ["a:0", "c:0"], "The Derna dam gave way on Sunday evening, the government said."),
-                ("g2", ["b:0"], "On Sunday evening the dam of Derna gave way, according to the government."),
-                ("g3", ["d:0"], "Rescuers lack drinking water in Derna.")],
+        texts={
+            "a": ["Le barrage de Derna a cédé dimanche soir, a indiqué le gouvernement."],
+            "b": ["Dimanche soir, le barrage de Derna a cédé, selon le gouvernement."],
+            "c": ["Le barrage de Derna a cédé dimanche soir, a indiqué le gouvernement."],
+            "d": ["Les secours manquent d'eau potable à Derna."],
+        },
+        groups=[
+            ("g1", ["a:0", "c:0"], "The Derna dam gave way on Sunday evening, the government said."),
+            ("g2", ["b:0"], "On Sunday evening the dam of Derna gave way, according to the government."),
+            ("g3", ["d:0"], "Rescuers lack drinking water in Derna."),
+        ],
         events=[event("e1", ["g1", "g2", "g3"], date="2023-09-10")],
         duplicates={"c": "a"},
     )
@@ -299,47 +350,67 @@ def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once(tmp_
 def test_conflicting_figures_are_shown_with_every_value_and_its_sentences(tmp_path):
     corpus = Corpus(
         dates={d: "2023-09" for d in "abc"},
-        texts={"a": ["Les inondations de Derna ont fait 632 morts, a dit le ministère."],
-               "b": ["Les inondations de Derna ont fait 1 037 morts, a dit le Croissant-Rouge."],
-               "c": ["Les écoles de Tripoli restent ouvertes, avec 40 élèves par classe."]},
-        groups=[("g1", ["a:0"], "The floods in Derna left 632 dead, the ministry said."),
-                ("g2", ["b:0"], "The floods in Derna left 1,037 dead, the Red Crescent said."),
-                ("g3", ["c:0"], "Schools in Tripoli stay open; 40 dead were reported in the south.")],
+        texts={
+            "a": ["Les inondations de Derna ont fait 632 morts, a dit le ministère."],
+            "b": ["Les inondations de Derna ont fait 1 037 morts, a dit le Croissant-Rouge."],
+            "c": ["Les écoles de Tripoli restent ouvertes, avec 40 élèves par classe."],
+        },
+        groups=[
+            ("g1", ["a:0"], "The floods in Derna left 632 dead, the ministry said."),
+            ("g2", ["b:0"], "The floods in Derna left 1,037 dead, the Red Crescent said."),
+            ("g3", ["c:0"], "Schools in Tripoli stay open; 40 dead were reported in the south."),
+        ],
         events=[event("e1", ["g1", "g2", "g3"], date="2023-09-11")],
     )
     (summary,) = run_stage(corpus, tmp_path, max_sentences=1).artifacts["summaries"]
     (sentence,) = summary.summary
     (conflict,) = sentence.conflicts
     assert conflict.what == "dead"
-    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [("1,037", ("b:0",)),
-                                                                                  ("632", ("a:0",))]
+    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [
+        ("1,037", ("b:0",)),
+        ("632", ("a:0",)),
+    ]
 
 
 def test_the_same_statement_with_other_figures_is_one_bullet_with_a_conflict(tmp_path):
     corpus = Corpus(
         dates={d: "2024-12" for d in "ab"},
-        texts={"a": ["Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups."],
-               "b": ["Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups."]},
-        groups=[("g1", ["a:0"], "Its doors reopened at 19:20, after the archbishop struck three blows."),
-                ("g2", ["b:0"], "Its doors reopened at 19:21, after the archbishop struck three blows.")],
+        texts={
+            "a": ["Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups."],
+            "b": ["Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups."],
+        },
+        groups=[
+            ("g1", ["a:0"], "Its doors reopened at 19:20, after the archbishop struck three blows."),
+            ("g2", ["b:0"], "Its doors reopened at 19:21, after the archbishop struck three blows."),
+        ],
         events=[event("e1", ["g1", "g2"], date="2024-12-07")],
     )
     (summary,) = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"]
     (sentence,) = summary.summary
     (conflict,) = sentence.conflicts
     assert conflict.what == "time"
-    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [("19:20", ("a:0",)),
-                                                                                  ("19:21", ("b:0",))]
+    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [
+        ("19:20", ("a:0",)),
+        ("19:21", ("b:0",)),
+    ]
 
 
 def test_an_alias_file_lets_claims_with_translated_names_merge(tmp_path):
     corpus = Corpus(
         dates={d: "2024-03" for d in "ab"},
-        texts={"a": ["Le satellite observera la Terre."],
-               "b": ["Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence."]},
-        groups=[("g1", ["a:0"], "The satellite will observe the Earth."),
-                ("g2", ["b:0"], "Launched on Thursday from Kourou, the satellite will observe the Earth for ten "
-                                "years, the agency said.")],
+        texts={
+            "a": ["Le satellite observera la Terre."],
+            "b": ["Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence."],
+        },
+        groups=[
+            ("g1", ["a:0"], "The satellite will observe the Earth."),
+            (
+                "g2",
+                ["b:0"],
+                "Launched on Thursday from Kourou, the satellite will observe the Earth for ten "
+                "years, the agency said.",
+            ),
+        ],
         events=[event("e1", ["g1", "g2"], date="2024-03-06")],
     )
     without = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"][0]
@@ -359,8 +430,10 @@ def test_an_unreadable_alias_file_is_a_config_error(tmp_path):
 def test_a_copy_that_comes_first_still_leaves_one_independent_outlet(tmp_path):
     corpus = Corpus(
         dates={d: "2024-12" for d in "ab"},
-        texts={"a": ["La cathédrale a rouvert ses portes samedi soir."],
-               "b": ["La cathédrale a rouvert ses portes samedi soir."]},
+        texts={
+            "a": ["La cathédrale a rouvert ses portes samedi soir."],
+            "b": ["La cathédrale a rouvert ses portes samedi soir."],
+        },
         groups=[("g1", ["a:0", "b:0"], "The cathedral reopened its doors on Saturday evening.")],
         events=[event("e1", ["g1"], date="2024-12-07")],
         duplicates={"a": "b"},  # a, listed first, is the copy of b
@@ -373,11 +446,18 @@ def test_a_copy_that_comes_first_still_leaves_one_independent_outlet(tmp_path):
 def test_a_merged_claim_is_worded_as_what_every_source_says(tmp_path):
     corpus = Corpus(
         dates={d: "2024-07" for d in "ab"},
-        texts={"a": ["Ariane 6 a décollé de Kourou."],
-               "b": ["Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo."]},
-        groups=[("g1", ["a:0"], "Ariane 6 lifted off from Kourou."),
-                ("g2", ["b:0"], "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused "
-                                "by the weather.")],
+        texts={
+            "a": ["Ariane 6 a décollé de Kourou."],
+            "b": ["Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo."],
+        },
+        groups=[
+            ("g1", ["a:0"], "Ariane 6 lifted off from Kourou."),
+            (
+                "g2",
+                ["b:0"],
+                "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused by the weather.",
+            ),
+        ],
         events=[event("e1", ["g1", "g2"], date="2024-07-09")],
     )
     (summary,) = run_stage(corpus, tmp_path).artifacts["summaries"]

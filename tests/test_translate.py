@@ -50,6 +50,7 @@ def generate_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 @pytest.fixture
 def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt to load a model fails the test."""
+
     def refuse(*args: object) -> None:
         raise AssertionError("the model was loaded although nothing needed it")
 
@@ -82,8 +83,9 @@ def test_batches_are_length_sorted_and_within_the_token_budget(tmp_path, tiny_mo
 
 
 def test_max_new_tokens_is_bounded_by_source_length_and_window(tiny_model_dir) -> None:
-    translator = load_translator("fr", ModelConfig(id=str(tiny_model_dir), device="cpu", max_length_ratio=1.5,
-                                                   max_length_extra=4))
+    translator = load_translator(
+        "fr", ModelConfig(id=str(tiny_model_dir), device="cpu", max_length_ratio=1.5, max_length_extra=4)
+    )
     assert translator.max_new_tokens(10) == 19
     assert translator.max_new_tokens(1000) == translator.window - 1
 
@@ -95,8 +97,9 @@ def test_second_run_comes_from_the_cache(tmp_path, tiny_model_dir, generate_call
     second = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir))
     assert generate_calls == []
     assert second.counts["translated"] == 0 and second.counts["from_cache"] == len(texts)
-    assert [t.translation for t in second.artifacts["translations"]] == \
-           [t.translation for t in first.artifacts["translations"]]
+    assert [t.translation for t in second.artifacts["translations"]] == [
+        t.translation for t in first.artifacts["translations"]
+    ]
     assert {t.origin for t in second.artifacts["translations"]} == {"cache"}
 
 
@@ -118,8 +121,9 @@ def test_an_interrupted_run_resumes_with_only_the_missing_sentences(tmp_path, ti
 
         yield Bar()
 
-    ctx = make_context(tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=300,
-                       progress=interrupt_after_first_batch)
+    ctx = make_context(
+        tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=300, progress=interrupt_after_first_batch
+    )
     with pytest.raises(KeyboardInterrupt):
         translate.run(ctx)
     first_batch = generate_calls[0]
@@ -131,18 +135,26 @@ def test_an_interrupted_run_resumes_with_only_the_missing_sentences(tmp_path, ti
     assert sorted(t for batch in generate_calls for t in batch) == sorted(set(texts) - set(first_batch))
 
 
-def test_english_passes_through_and_a_language_without_model_is_reported(tmp_path, tiny_model_dir,
-                                                                          generate_calls) -> None:
+def test_english_passes_through_and_a_language_without_model_is_reported(
+    tmp_path, tiny_model_dir, generate_calls
+) -> None:
     french = seed_sentences(2)
     english = ["The White House said more than 1,000 containers were delivered."]
-    german = ["Nordkorea hat mehr als 1.000 Container geliefert.", "Das Weiße Haus bestätigte das.",
-              "Kirby sprach am Freitag."]
+    german = [
+        "Nordkorea hat mehr als 1.000 Container geliefert.",
+        "Das Weiße Haus bestätigte das.",
+        "Kirby sprach am Freitag.",
+    ]
     groups = groups_of(french) + groups_of(english, "en", "en") + groups_of(german, "de", "de")
     output = translate.run(make_context(tmp_path, groups, tiny_model_dir))
     result = by_id(output)
     assert result["en0"].origin == "passthrough" and result["en0"].translation == english[0]
-    assert all(result[f"de{i}"].origin == "untranslated" and result[f"de{i}"].translation == "" and
-               result[f"de{i}"].flags == ["no-model:de"] for i in range(3))
+    assert all(
+        result[f"de{i}"].origin == "untranslated"
+        and result[f"de{i}"].translation == ""
+        and result[f"de{i}"].flags == ["no-model:de"]
+        for i in range(3)
+    )
     assert output.counts["untranslated_langs"] == {"de": 3} and output.counts["passthrough"] == 1
     assert any("`de` (3 sentence groups)" in note for note in output.notes)
     asked = {text for batch in generate_calls for text in batch}
@@ -151,23 +163,33 @@ def test_english_passes_through_and_a_language_without_model_is_reported(tmp_pat
 
 def write_memory(path: Path, pairs: list[tuple[str, str]]) -> Path:
     if path.suffix == ".jsonl":
-        path.write_text("".join(json.dumps({"source": s, "translation": t}, ensure_ascii=False) + "\n"
-                                for s, t in pairs), encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps({"source": s, "translation": t}, ensure_ascii=False) + "\n" for s, t in pairs),
+            encoding="utf-8",
+        )
     else:
-        units = "".join(f'<tu><tuv xml:lang="fr"><seg>{s}</seg></tuv><tuv xml:lang="en"><seg>{t}</seg></tuv></tu>'
-                        for s, t in pairs)
-        path.write_text(f'<?xml version="1.0"?><tmx version="1.4"><header srclang="fr"/><body>{units}</body></tmx>',
-                        encoding="utf-8")
+        units = "".join(
+            f'<tu><tuv xml:lang="fr"><seg>{s}</seg></tuv><tuv xml:lang="en"><seg>{t}</seg></tuv></tu>' for s, t in pairs
+        )
+        path.write_text(
+            f'<?xml version="1.0"?><tmx version="1.4"><header srclang="fr"/><body>{units}</body></tmx>',
+            encoding="utf-8",
+        )
     return path
 
 
 @pytest.mark.parametrize("suffix", [".tmx", ".jsonl"])
-def test_memory_hits_are_used_and_only_the_rest_goes_to_the_model(tmp_path, tiny_model_dir, generate_calls,
-                                                                   suffix) -> None:
+def test_memory_hits_are_used_and_only_the_rest_goes_to_the_model(
+    tmp_path, tiny_model_dir, generate_calls, suffix
+) -> None:
     texts = ["Plus de 1\u00a0000 conteneurs ont été livrés.", "Kirby  a parlé\nvendredi.", "Rien à signaler ici."]
-    memory = write_memory(tmp_path / f"memory{suffix}", [("Plus de 1 000 conteneurs ont été livrés.",
-                                                          "More than 1,000 containers were delivered."),
-                                                         (" Kirby a parlé vendredi. ", "Kirby spoke on Friday.")])
+    memory = write_memory(
+        tmp_path / f"memory{suffix}",
+        [
+            ("Plus de 1 000 conteneurs ont été livrés.", "More than 1,000 containers were delivered."),
+            (" Kirby a parlé vendredi. ", "Kirby spoke on Friday."),
+        ],
+    )
     output = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir, memory=memory))
     result = by_id(output)
     assert (result["g0"].origin, result["g0"].translation) == ("memory", "More than 1,000 containers were delivered.")
@@ -187,8 +209,7 @@ def test_the_model_is_not_loaded_when_nothing_needs_it(tmp_path, no_model) -> No
     assert not (tmp_path / "translations.sqlite").exists()
 
 
-def test_a_sentence_over_the_window_is_split_and_nothing_is_lost(tmp_path, short_window_model,
-                                                                  generate_calls) -> None:
+def test_a_sentence_over_the_window_is_split_and_nothing_is_lost(tmp_path, short_window_model, generate_calls) -> None:
     long_sentence = max(seed_sentences(), key=len)
     short = "La Maison-Blanche a parlé."
     output = translate.run(make_context(tmp_path, groups_of([long_sentence, short]), short_window_model))
@@ -242,8 +263,9 @@ def test_flag_notes_are_capped() -> None:
 def test_a_hub_model_in_the_cache_loads_offline_at_its_revision(tmp_path, tiny_model_dir, hub_cache) -> None:
     put_in_hub_cache(hub_cache, "Helsinki-NLP/opus-mt-fr-en", tiny_model_dir)
     output = translate.run(make_context(tmp_path, groups_of(seed_sentences(2)), "Helsinki-NLP/opus-mt-fr-en"))
-    assert {(t.model, t.revision, t.origin) for t in output.artifacts["translations"]} == \
-           {("Helsinki-NLP/opus-mt-fr-en", "main", "model")}
+    assert {(t.model, t.revision, t.origin) for t in output.artifacts["translations"]} == {
+        ("Helsinki-NLP/opus-mt-fr-en", "main", "model")
+    }
 
 
 @pytest.mark.parametrize("model_id", ["Helsinki-NLP/opus-mt-fr-en", "/no/such/model-dir", "not a hub id!"])
@@ -275,8 +297,9 @@ def test_a_folder_without_tokenizer_files_is_a_missing_model(tmp_path, tiny_mode
         ({}, "missing", ConfigError, "memory"),
     ],
 )
-def test_bad_settings_are_clear_errors(tmp_path, tiny_model_dir, monkeypatch, settings, memory_text, error,
-                                       key) -> None:
+def test_bad_settings_are_clear_errors(
+    tmp_path, tiny_model_dir, monkeypatch, settings, memory_text, error, key
+) -> None:
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
@@ -319,17 +342,25 @@ def test_seed_memory_covers_real_seed_sentences(tmp_path, no_model) -> None:
     import xml.etree.ElementTree as ET
 
     seg_sources = [tu.find("tuv/seg").text for tu in ET.parse(SEED_MEMORY).getroot().iter("tu")]
-    output = translate.run(make_context(tmp_path, groups_of(seg_sources), "Helsinki-NLP/opus-mt-fr-en",
-                                        memory=SEED_MEMORY))
+    output = translate.run(
+        make_context(tmp_path, groups_of(seg_sources), "Helsinki-NLP/opus-mt-fr-en", memory=SEED_MEMORY)
+    )
     assert output.counts["from_memory"] == len(seg_sources) > 50
     assert output.counts["flagged"] == 0  # checked like any translation, and faithful
 
 
 def test_a_memory_entry_that_drops_a_number_is_flagged(tmp_path, no_model) -> None:
-    memory = write_memory(tmp_path / "memory.jsonl", [("Plus de 1 000 conteneurs ont été livrés.",
-                                                        "Many containers were delivered.")])
-    output = translate.run(make_context(tmp_path, groups_of(["Plus de 1 000 conteneurs ont été livrés."]),
-                                        "Helsinki-NLP/opus-mt-fr-en", memory=memory))
+    memory = write_memory(
+        tmp_path / "memory.jsonl", [("Plus de 1 000 conteneurs ont été livrés.", "Many containers were delivered.")]
+    )
+    output = translate.run(
+        make_context(
+            tmp_path,
+            groups_of(["Plus de 1 000 conteneurs ont été livrés."]),
+            "Helsinki-NLP/opus-mt-fr-en",
+            memory=memory,
+        )
+    )
     [translation] = output.artifacts["translations"]
     assert (translation.origin, translation.flags) == ("memory", ["number-missing:1 000"])
     assert output.counts["flagged"] == 1 and any("number-missing:1 000" in note for note in output.notes)

@@ -44,8 +44,10 @@ def test_rows_persist_across_connections(tmp_path: Path) -> None:
 
 
 def test_many_keys_at_once(tmp_path: Path) -> None:
-    rows = [(cache_key(BASE[0], SETTINGS, f"phrase {i}"), BASE[0], f"phrase {i}", f"sentence {i}", 1 + i % 3)
-            for i in range(1200)]  # more than SQLite's bound-parameter limit in one query
+    rows = [
+        (cache_key(BASE[0], SETTINGS, f"phrase {i}"), BASE[0], f"phrase {i}", f"sentence {i}", 1 + i % 3)
+        for i in range(1200)
+    ]  # more than SQLite's bound-parameter limit in one query
     with TranslationCache(tmp_path / "cache.sqlite") as cache:
         cache.put_many(rows)
         found = cache.get_many([row[0] for row in rows])

@@ -51,8 +51,10 @@ def seed_sentences(limit: int | None = None) -> list[str]:
 
 
 def groups_of(texts: list[str], lang: str = "fr", prefix: str = "g") -> list[SentenceGroup]:
-    return [SentenceGroup(group_id=f"{prefix}{i}", representative=f"d:{i}", sentence_ids=[f"d:{i}"], text=text,
-                          lang=lang) for i, text in enumerate(texts)]
+    return [
+        SentenceGroup(group_id=f"{prefix}{i}", representative=f"d:{i}", sentence_ids=[f"d:{i}"], text=text, lang=lang)
+        for i, text in enumerate(texts)
+    ]
 
 
 def make_context(
@@ -67,8 +69,9 @@ def make_context(
     """A translate-stage context whose dedup artifact is ``groups``; cache in ``tmp_path``."""
     settings = {"device": "cpu", "threads": 1, **model_settings}
     models = {"fr": ModelConfig(id=str(model_dir), **settings)} if model_dir else {}
-    config = dataclasses.replace(Config(), models=models, memory=str(memory) if memory else None,
-                                 cache=str(tmp_path / "translations.sqlite"))
+    config = dataclasses.replace(
+        Config(), models=models, memory=str(memory) if memory else None, cache=str(tmp_path / "translations.sqlite")
+    )
 
     def load(stage: str, name: str, cls: type) -> list[Any]:
         assert (stage, name, cls) == ("dedup", "groups", SentenceGroup)  # the stage's one input

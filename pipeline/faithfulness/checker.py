@@ -59,7 +59,8 @@ class SupportResult:
 
 
 class SupportChecker(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, sentence: str, citations: Sequence[Citation]) -> SupportResult: ...
 
@@ -83,8 +84,13 @@ class TransparentChecker:
     name: str = "transparent"
 
     def signature(self) -> dict[str, object]:
-        return {"checker": self.name, "version": 2, "min_coverage": self.min_coverage,
-                "min_phrase_coverage": self.min_phrase_coverage, "aliases": len(self.aliases)}
+        return {
+            "checker": self.name,
+            "version": 2,
+            "min_coverage": self.min_coverage,
+            "min_phrase_coverage": self.min_phrase_coverage,
+            "aliases": len(self.aliases),
+        }
 
     def check(self, sentence: str, citations: Sequence[Citation]) -> SupportResult:
         if not citations:
@@ -94,8 +100,11 @@ class TransparentChecker:
         score = round((words + phrases) / 2, 3)
         problems: list[Problem] = []
         if words < self.min_coverage or phrases < self.min_phrase_coverage:
-            problems.append(Problem(LOW_COVERAGE, f"citations cover {words:.0%} of its content words and "
-                                                  f"{phrases:.0%} of its phrases"))
+            problems.append(
+                Problem(
+                    LOW_COVERAGE, f"citations cover {words:.0%} of its content words and {phrases:.0%} of its phrases"
+                )
+            )
         sources = self._sources_by_lang(citations)
         problems += _number_problems(sentence, translations, sources)
         named_sources = [text for lang, texts in sources.items() if lang in claims.NAME_LANGUAGES for text in texts]
@@ -132,21 +141,32 @@ def _number_problems(sentence: str, translations: list[str], sources: dict[str, 
     joined = "\n".join(translations)
     not_translated = missing_numbers(sentence, "en", joined, "en")
     cited = sorted({m.value for m in extract_numbers(joined, "en")})
-    problems = [Problem(NUMBER_MISMATCH, f"{_describe(m)} is not in the cited translations"
-                        + (f" (they give {', '.join(cited)})" if cited else "")) for m in not_translated]
+    problems = [
+        Problem(
+            NUMBER_MISMATCH,
+            f"{_describe(m)} is not in the cited translations" + (f" (they give {', '.join(cited)})" if cited else ""),
+        )
+        for m in not_translated
+    ]
     # A mention is in the sources when one language's cited originals hold it; originals in a
     # language the number reader does not know are not checked.
-    per_language = [set(missing_numbers(sentence, "en", "\n".join(texts), lang))
-                    for lang, texts in sources.items() if lang in NUMBER_LANGUAGES]
+    per_language = [
+        set(missing_numbers(sentence, "en", "\n".join(texts), lang))
+        for lang, texts in sources.items()
+        if lang in NUMBER_LANGUAGES
+    ]
     not_in_source = set.intersection(*per_language) if per_language else set()
-    problems += [Problem(NUMBER_NOT_IN_SOURCE, f"{_describe(m)} is in the translation but not in the original "
-                         "sentences") for m in extract_numbers(sentence, "en")
-                 if m in not_in_source and m not in not_translated]
+    problems += [
+        Problem(NUMBER_NOT_IN_SOURCE, f"{_describe(m)} is in the translation but not in the original sentences")
+        for m in extract_numbers(sentence, "en")
+        if m in not_in_source and m not in not_translated
+    ]
     return problems
 
 
-def _entity_problems(sentence: str, translations: list[str], sources: list[str] | None,
-                     aliases: claims.Aliases | None = None) -> list[Problem]:
+def _entity_problems(
+    sentence: str, translations: list[str], sources: list[str] | None, aliases: claims.Aliases | None = None
+) -> list[Problem]:
     """``sources``: the originals to find names in; None when their language has no name rules."""
     cited_words = [claims.plain_words(t) for t in translations]
     named_in_citations = {e.words for t in translations for e in claims.entities(t) if not e.initial}
@@ -158,9 +178,10 @@ def _entity_problems(sentence: str, translations: list[str], sources: list[str] 
         elif not entity.initial or entity.words in named_in_citations:
             names.append(entity)
     if sources is not None and names:
-        problems += [Problem(ENTITY_NOT_IN_SOURCE, f"'{entity.text}' is in the translation but not in "
-                                                   "the original sentences")
-                     for entity in claims.SourceNames(sources, aliases).unexplained(names)]
+        problems += [
+            Problem(ENTITY_NOT_IN_SOURCE, f"'{entity.text}' is in the translation but not in the original sentences")
+            for entity in claims.SourceNames(sources, aliases).unexplained(names)
+        ]
     return problems
 
 

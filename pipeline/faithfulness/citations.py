@@ -77,15 +77,20 @@ class SourceTexts:
         candidates = [given] if given.is_absolute() else [given, self.base_dir / given]
         path = next((os.path.abspath(p) for p in candidates if os.path.abspath(p) in recorded), None)
         if path is None:
-            return Problem(SOURCE_MISSING, f"{document.doc_id}: its path is not an input recorded in the run's "
-                                           "manifest.json, not read")
+            return Problem(
+                SOURCE_MISSING,
+                f"{document.doc_id}: its path is not an input recorded in the run's manifest.json, not read",
+            )
         try:
             raw = read_bytes(Path(path), _MAX_SOURCE_MB)
         except UnusableSourceError as err:
             return Problem(SOURCE_MISSING, f"{path} ({document.doc_id}): {err.reason}")
         if hashlib.sha256(raw).hexdigest() != recorded[path]:
-            return Problem(SOURCE_MISSING, f"{path} ({document.doc_id}) changed since the run (sha256 differs); "
-                                           "rerun `pipeline run` to digest it again")
+            return Problem(
+                SOURCE_MISSING,
+                f"{path} ({document.doc_id}) changed since the run (sha256 differs); "
+                "rerun `pipeline run` to digest it again",
+            )
         try:
             return original_text(raw, document.encoding or "utf-8", document.line)
         except UnusableSourceError as err:
@@ -103,28 +108,38 @@ def resolution_problem(citation: Citation, sources: SourceTexts) -> Problem | No
     if isinstance(text, Problem):
         return text
     if not 0 <= citation.start <= citation.end <= len(text):
-        return Problem(CITATION_UNRESOLVED, f"{citation.sentence_id}: span {citation.start}-{citation.end} is "
-                                            f"outside the document ({len(text)} characters)")
-    found = text[citation.start:citation.end]
+        return Problem(
+            CITATION_UNRESOLVED,
+            f"{citation.sentence_id}: span {citation.start}-{citation.end} is "
+            f"outside the document ({len(text)} characters)",
+        )
+    found = text[citation.start : citation.end]
     if found != citation.source_text:
-        return Problem(CITATION_UNRESOLVED, f"{citation.sentence_id}: the document reads '{_excerpt(found)}' at "
-                                            f"{citation.start}-{citation.end}, not '{_excerpt(citation.source_text)}'")
+        return Problem(
+            CITATION_UNRESOLVED,
+            f"{citation.sentence_id}: the document reads '{_excerpt(found)}' at "
+            f"{citation.start}-{citation.end}, not '{_excerpt(citation.source_text)}'",
+        )
     return None
 
 
 def translation_problems(citation: Citation, source_lang: str) -> list[Problem]:
     """The translate stage's checks, re-run on what the digest holds."""
     problems = [
-        Problem(TRANSLATION_NUMBER_MISSING, f"{citation.sentence_id}: '{m.text}' is missing from its translation",
-                WARNING)
+        Problem(
+            TRANSLATION_NUMBER_MISSING, f"{citation.sentence_id}: '{m.text}' is missing from its translation", WARNING
+        )
         for m in missing_numbers(citation.source_text, source_lang, citation.translation)
     ]
     if has_repetition_loop(citation.source_text, citation.translation):
-        problems.append(Problem(TRANSLATION_REPETITION, f"{citation.sentence_id}: its translation repeats a phrase "
-                                                        "in a loop", WARNING))
+        problems.append(
+            Problem(
+                TRANSLATION_REPETITION, f"{citation.sentence_id}: its translation repeats a phrase in a loop", WARNING
+            )
+        )
     return problems
 
 
 def _excerpt(text: str) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= _EXCERPT else flat[:_EXCERPT - 1] + "…"
+    return flat if len(flat) <= _EXCERPT else flat[: _EXCERPT - 1] + "…"

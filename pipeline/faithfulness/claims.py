@@ -21,21 +21,183 @@ import snowballstemmer
 # English function words: they carry no claim of their own, so coverage ignores them.
 STOPWORDS = frozenset(
     {
-        "a", "about", "above", "after", "again", "against", "all", "almost", "along", "already", "also",
-        "although", "am", "among", "an", "and", "another", "any", "are", "around", "as", "at", "be", "became",
-        "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did",
-        "do", "does", "doing", "done", "during", "each", "either", "else", "even", "ever", "every", "few",
-        "for", "from", "further", "furthermore", "had", "has", "have", "having", "he", "her", "here", "hers",
-        "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "indeed", "into", "is", "it",
-        "its", "itself", "just", "least", "less", "let", "like", "made", "make", "many", "may", "me",
-        "meanwhile", "might", "more", "moreover", "most", "much", "must", "my", "myself", "near", "nearly",
-        "now", "of", "off", "on", "once", "one", "only", "onto", "or", "other", "others", "otherwise", "our",
-        "ours", "ourselves", "out", "over", "own", "per", "perhaps", "quite", "rather", "same", "several",
-        "shall", "she", "should", "since", "so", "some", "still", "such", "than", "that", "the", "their",
-        "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
-        "thus", "to", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very", "via", "was",
-        "we", "were", "what", "whatever", "when", "where", "whether", "which", "while", "who", "whom", "whose",
-        "why", "will", "with", "within", "would", "yet", "you", "your", "yours"
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "almost",
+        "along",
+        "already",
+        "also",
+        "although",
+        "am",
+        "among",
+        "an",
+        "and",
+        "another",
+        "any",
+        "are",
+        "around",
+        "as",
+        "at",
+        "be",
+        "became",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "during",
+        "each",
+        "either",
+        "else",
+        "even",
+        "ever",
+        "every",
+        "few",
+        "for",
+        "from",
+        "further",
+        "furthermore",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "indeed",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "least",
+        "less",
+        "let",
+        "like",
+        "made",
+        "make",
+        "many",
+        "may",
+        "me",
+        "meanwhile",
+        "might",
+        "more",
+        "moreover",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "near",
+        "nearly",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "one",
+        "only",
+        "onto",
+        "or",
+        "other",
+        "others",
+        "otherwise",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "perhaps",
+        "quite",
+        "rather",
+        "same",
+        "several",
+        "shall",
+        "she",
+        "should",
+        "since",
+        "so",
+        "some",
+        "still",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "though",
+        "through",
+        "thus",
+        "to",
+        "too",
+        "toward",
+        "towards",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "whatever",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "would",
+        "yet",
+        "you",
+        "your",
+        "yours",
     }
 )
 
@@ -44,8 +206,22 @@ NEGATION_WORDS = frozenset({"not", "no", "never", "neither", "nor", "none", "not
 # Verbs that negate what follows them ("denied providing drones", "declined to give").
 NEGATING_VERBS = frozenset(
     {
-        "deny", "denies", "denied", "denying", "refuse", "refuses", "refused", "refusing", "decline",
-        "declines", "declined", "declining", "fail", "fails", "failed", "failing"
+        "deny",
+        "denies",
+        "denied",
+        "denying",
+        "refuse",
+        "refuses",
+        "refused",
+        "refusing",
+        "decline",
+        "declines",
+        "declined",
+        "declining",
+        "fail",
+        "fails",
+        "failed",
+        "failing",
     }
 )
 NEGATION_CUES = NEGATION_WORDS | NEGATING_VERBS
@@ -63,17 +239,56 @@ _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir"})
 # Common words that English capitalises and French does not, paired by meaning: calendar and
 # compass words. Vocabulary of the two languages, not names: a name needs its own spelling.
 _CALENDAR_COMPASS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    *((en, (fr,)) for en, fr in zip(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"), strict=True)),
-    *((en, (fr,)) for en, fr in zip(
-        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-         "november", "december"),
-        ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
-         "novembre", "decembre"), strict=True)),
-    ("north", ("nord",)), ("northern", ("nord", "septentrional")), ("south", ("sud",)),
-    ("southern", ("sud", "meridional")), ("east", ("est", "orient")), ("eastern", ("est", "oriental")),
-    ("west", ("ouest", "occident")), ("western", ("ouest", "occident")),
+    *(
+        (en, (fr,))
+        for en, fr in zip(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+            ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+            strict=True,
+        )
+    ),
+    *(
+        (en, (fr,))
+        for en, fr in zip(
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ),
+            (
+                "janvier",
+                "fevrier",
+                "mars",
+                "avril",
+                "mai",
+                "juin",
+                "juillet",
+                "aout",
+                "septembre",
+                "octobre",
+                "novembre",
+                "decembre",
+            ),
+            strict=True,
+        )
+    ),
+    ("north", ("nord",)),
+    ("northern", ("nord", "septentrional")),
+    ("south", ("sud",)),
+    ("southern", ("sud", "meridional")),
+    ("east", ("est", "orient")),
+    ("eastern", ("est", "oriental")),
+    ("west", ("ouest", "occident")),
+    ("western", ("ouest", "occident")),
 )
 # Entity labels of names that are spelt, never translated: a person keeps their name.
 _SPELT_LABELS = frozenset({"PER"})
@@ -91,8 +306,11 @@ _WORD = re.compile(r"[^\W_][\w]*(?:['’-][^\W_][\w]*)*")
 # The common-word half of a compound is no part of the name: "Iranian-made", "Russian-controlled".
 _LOWER_COMPOUND_PART = re.compile(r"-[a-z]{2,}\b(?!-)")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
-_CONTRACTIONS = ((re.compile(r"\bwon['’]t\b", re.I), "will not"), (re.compile(r"\bcan['’]t\b", re.I), "can not"),
-                 (re.compile(r"n['’]t\b", re.I), " not"))
+_CONTRACTIONS = (
+    (re.compile(r"\bwon['’]t\b", re.I), "will not"),
+    (re.compile(r"\bcan['’]t\b", re.I), "can not"),
+    (re.compile(r"n['’]t\b", re.I), " not"),
+)
 # Characters after which a capitalised word starts a sentence or a quote rather than naming something.
 _OPENERS = set("“«‘(:.!?—–-[")
 _STRAIGHT_QUOTES = set("\"'")
@@ -131,8 +349,12 @@ def _is_content(token: str) -> bool:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry the claim, in order (numbers are checked separately)."""
-    return [_stem(fold(w)) for token in _tokens(text) for w in token.replace("’", "'").split("-")
-            if _is_content(token) and w]
+    return [
+        _stem(fold(w))
+        for token in _tokens(text)
+        for w in token.replace("’", "'").split("-")
+        if _is_content(token) and w
+    ]
 
 
 def bigrams(stems: list[str]) -> set[tuple[str, str]]:
@@ -189,8 +411,14 @@ def entities(text: str) -> list[Entity]:
         if run:
             start, end = run[0].start(), run[-1].end()
             name = text[start:end]
-            found.append(Entity(name, tuple(plain_words(name)), tuple(plain_words(_LOWER_COMPOUND_PART.sub("", name))),
-                                _opens(text, start)))
+            found.append(
+                Entity(
+                    name,
+                    tuple(plain_words(name)),
+                    tuple(plain_words(_LOWER_COMPOUND_PART.sub("", name))),
+                    _opens(text, start),
+                )
+            )
         run.clear()
         pending_joiners.clear()
 
@@ -233,7 +461,7 @@ def _opens(text: str, start: int) -> bool:
 def contains_words(haystack: list[str], needle: tuple[str, ...]) -> bool:
     """``needle`` appears as consecutive words in ``haystack``."""
     n = len(needle)
-    return n > 0 and any(tuple(haystack[i:i + n]) == needle for i in range(len(haystack) - n + 1))
+    return n > 0 and any(tuple(haystack[i : i + n]) == needle for i in range(len(haystack) - n + 1))
 
 
 Aliases = dict[str, tuple[str, ...]]
@@ -287,9 +515,18 @@ class SourceNames:
         self.short_keys = {(_sound_key(w), _initial(w)) for w in self.vocabulary if len(_sound_key(w)) < 3}
         self.phrase = " " + " ".join(self.words) + " "
         self.aliases = {**dict(_CALENDAR_COMPASS), **(aliases or {})}
-        self.entities = [SourceName(words, label) for s in sources for text, label in french_entities(s)
-                         if (words := tuple(w for w in re.findall(r"[^\W_]+", text if text.isupper() else fold(text))
-                                            if w not in _FRENCH_ARTICLES))]
+        self.entities = [
+            SourceName(words, label)
+            for s in sources
+            for text, label in french_entities(s)
+            if (
+                words := tuple(
+                    w
+                    for w in re.findall(r"[^\W_]+", text if text.isupper() else fold(text))
+                    if w not in _FRENCH_ARTICLES
+                )
+            )
+        ]
 
     def unexplained(self, names: list[Entity]) -> list[Entity]:
         """The names no spelling, alias or aligned French entity accounts for.
@@ -303,8 +540,12 @@ class SourceNames:
         adjective of nationality (US/américain)."""
         names = [part for name in names for part in _coordinated(name)]
         left = [name for name in names if not self._spelt(name)]
-        taken = {i for i, entity in enumerate(self.entities)
-                 for name in names if name not in left and set(entity.words) & set(name.name_words)}
+        taken = {
+            i
+            for i, entity in enumerate(self.entities)
+            for name in names
+            if name not in left and set(entity.words) & set(name.name_words)
+        }
         free = [e for i, e in enumerate(self.entities) if i not in taken and e.translatable]
         demonyms = [w for w in self.words if _DEMONYM.search(w)]
         unexplained = []
@@ -331,10 +572,12 @@ class SourceNames:
             if not any(f" {form}" in self.phrase for form in french_forms):  # inflected: "occident" in "occidentaux"
                 continue
             for i in range(len(words) - len(parts) + 1):
-                if words[i:i + len(parts)] == parts:
+                if words[i : i + len(parts)] == parts:
                     covered.update(range(i, i + len(parts)))
-        spelt = [i in covered or word in _NAME_JOINERS or word in _TITLES or self._same_name(word)
-                 for i, word in enumerate(words)]
+        spelt = [
+            i in covered or word in _NAME_JOINERS or word in _TITLES or self._same_name(word)
+            for i, word in enumerate(words)
+        ]
         # a long name whose common words were translated ("US Department of Defense") keeps most of its spelling
         named = [ok for word, ok in zip(words, spelt, strict=True) if word not in _NAME_JOINERS]
         if all(spelt) or (len(named) >= MOSTLY_SPELT_WORDS and sum(named) >= MOSTLY_SPELT * len(named)):
@@ -343,8 +586,12 @@ class SourceNames:
         # ermite"), unless it is a person's name or the word is one whose French form is known
         unspelt = [w for w, ok in zip(words, spelt, strict=True) if not ok]
         persons = {w for e in self.entities if e.label in _SPELT_LABELS for w in e.words}
-        return (len(named) >= 2 and len(unspelt) == 1 and unspelt[0] not in self.aliases
-                and not persons & {w for w, ok in zip(words, spelt, strict=True) if ok})
+        return (
+            len(named) >= 2
+            and len(unspelt) == 1
+            and unspelt[0] not in self.aliases
+            and not persons & {w for w, ok in zip(words, spelt, strict=True) if ok}
+        )
 
     def _same_name(self, word: str) -> bool:
         if _same_name(word, self.vocabulary):
@@ -353,8 +600,11 @@ class SourceNames:
         # a skeleton of two consonants is too common to pair on its own; the first letter must agree too
         if len(key) < 3:
             return (key, _initial(word)) in self.short_keys
-        return any(difflib.SequenceMatcher(None, key, other).ratio() >= SOUND_SIMILARITY for other in self.keys
-                   if len(other) >= 3)
+        return any(
+            difflib.SequenceMatcher(None, key, other).ratio() >= SOUND_SIMILARITY
+            for other in self.keys
+            if len(other) >= 3
+        )
 
 
 # French adjectives of nationality (américain, italien, français, chinois; not -ique, which too
@@ -366,18 +616,32 @@ MOSTLY_SPELT = 2 / 3
 
 
 def _coordinated(entity: Entity) -> list[Entity]:
-    """"Iran and North Korea" names two things: each is checked on its own."""
+    """ "Iran and North Korea" names two things: each is checked on its own."""
     parts = [re.sub(r"^(?:the|The)\s+", "", part) for part in re.split(r"\s+and\s+", entity.text)]
     if len(parts) == 1:
         return [entity]
-    return [Entity(part, tuple(plain_words(part)), tuple(plain_words(_LOWER_COMPOUND_PART.sub("", part))),
-                   entity.initial and n == 0) for n, part in enumerate(parts)]
+    return [
+        Entity(
+            part,
+            tuple(plain_words(part)),
+            tuple(plain_words(_LOWER_COMPOUND_PART.sub("", part))),
+            entity.initial and n == 0,
+        )
+        for n, part in enumerate(parts)
+    ]
 
 
 # Spellings that sound alike across English and French transliterations, then the vowels dropped.
-_SOUND_RULES = ((re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(r"ck|qu|q|c"), "k"),
-                (re.compile(r"w"), "v"), (re.compile(r"z"), "s"), (re.compile(r"d"), "t"),
-                (re.compile(r"[aeiouy]"), ""), (re.compile(r"(.)\1+"), r"\1"))
+_SOUND_RULES = (
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"ck|qu|q|c"), "k"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"d"), "t"),
+    (re.compile(r"[aeiouy]"), ""),
+    (re.compile(r"(.)\1+"), r"\1"),
+)
 # Sound skeletons this alike are one name spelt two ways (Morocco/Maroc, French/français).
 SOUND_SIMILARITY = 0.75
 

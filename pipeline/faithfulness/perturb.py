@@ -118,7 +118,7 @@ def _change_number(sentence: SentenceData, context: _Context) -> _Made:
             spelt_out = f"{int(float(mention.value)) * 10:,}"
             return _with_text(sentence, text.replace(mention.text, spelt_out, 1), {NUMBER_MISMATCH})
         changed = str(int(digits.group()) - 2) if mention.kind == "year" else digits.group() + "0"
-        new_mention = mention.text[:digits.start()] + changed + mention.text[digits.end():]
+        new_mention = mention.text[: digits.start()] + changed + mention.text[digits.end() :]
         return _with_text(sentence, text.replace(mention.text, new_mention, 1), {NUMBER_MISMATCH})
     return None
 
@@ -132,7 +132,7 @@ def _change_date(sentence: SentenceData, context: _Context) -> _Made:
             continue
         number = int(day.group())
         changed = number + 10 if number + 10 <= 28 else number - 10
-        new_mention = mention.text[:day.start()] + str(changed) + mention.text[day.end():]
+        new_mention = mention.text[: day.start()] + str(changed) + mention.text[day.end() :]
         return _with_text(sentence, text.replace(mention.text, new_mention, 1), {NUMBER_MISMATCH})
     return None
 
@@ -156,16 +156,16 @@ def _remove_negation(sentence: SentenceData, context: _Context) -> _Made:
 
 
 def _add_negation(sentence: SentenceData, context: _Context) -> _Made:
-    """"has begun" -> "has not begun"; without an auxiliary, "revealed" -> "never revealed"."""
+    """ "has begun" -> "has not begun"; without an auxiliary, "revealed" -> "never revealed"."""
     text = sentence["text"]
     if any(pattern.search(text) for pattern, _ in _NEGATIONS):
         return None  # already negated: the removal perturbation covers it
     auxiliary = _AUXILIARY.search(text)
     if auxiliary:
-        return _with_text(sentence, f"{text[:auxiliary.end()]} not{text[auxiliary.end():]}", {NEGATION_FLIP})
+        return _with_text(sentence, f"{text[: auxiliary.end()]} not{text[auxiliary.end() :]}", {NEGATION_FLIP})
     verb = _PAST_VERB.search(text)
     if verb:
-        return _with_text(sentence, f"{text[:verb.start()]}never {text[verb.start():]}", {NEGATION_FLIP})
+        return _with_text(sentence, f"{text[: verb.start()]}never {text[verb.start() :]}", {NEGATION_FLIP})
     return None
 
 
@@ -175,9 +175,13 @@ def _point_elsewhere(sentence: SentenceData, context: _Context) -> _Made:
     if not citations:
         return None
     own = set(claims.content_stems(sentence["text"]))
-    others = [c for event_index, _, s in _sentences(context.digest)
-              if event_index != context.event_index for c in s.get("citations", [])]
-    rotated = others[context.ordinal % len(others):] + others[:context.ordinal % len(others)] if others else []
+    others = [
+        c
+        for event_index, _, s in _sentences(context.digest)
+        if event_index != context.event_index
+        for c in s.get("citations", [])
+    ]
+    rotated = others[context.ordinal % len(others) :] + others[: context.ordinal % len(others)] if others else []
     for other in rotated:
         overlap = len(own & set(claims.content_stems(other["translation"]))) / max(len(own), 1)
         if overlap <= UNRELATED_OVERLAP:

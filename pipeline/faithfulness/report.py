@@ -23,8 +23,12 @@ class CitationVerdict:
     precise: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sentence_id": self.sentence_id, "resolved": self.resolved,
-                "supports_alone": self.supports_alone, "precise": self.precise}
+        return {
+            "sentence_id": self.sentence_id,
+            "resolved": self.resolved,
+            "supports_alone": self.supports_alone,
+            "precise": self.precise,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,15 @@ class SentenceVerdict:
         return {p.code for p in self.problems}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event_id": self.event_id, "index": self.index, "text": self.text, "supported": self.supported,
-                "score": self.score, "problems": [p.to_dict() for p in self.problems],
-                "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "event_id": self.event_id,
+            "index": self.index,
+            "text": self.text,
+            "supported": self.supported,
+            "score": self.score,
+            "problems": [p.to_dict() for p in self.problems],
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 def _rate(part: int, whole: int) -> float:
@@ -81,5 +91,10 @@ class FaithfulnessReport:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": 1, "digest": self.digest, "checker": self.checker, "overall": self.overall,
-                "sentences": [s.to_dict() for s in self.sentences]}
+        return {
+            "schema": 1,
+            "digest": self.digest,
+            "checker": self.checker,
+            "overall": self.overall,
+            "sentences": [s.to_dict() for s in self.sentences],
+        }

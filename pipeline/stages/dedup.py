@@ -109,8 +109,9 @@ def run(ctx: StageContext) -> StageOutput:
     return deduplicate(documents, sentences, ctx.config.dedup, ctx.progress)
 
 
-def deduplicate(documents: list[Document], sentences: list[Sentence], config: DedupConfig,
-                progress: ProgressFactory = no_progress) -> StageOutput:
+def deduplicate(
+    documents: list[Document], sentences: list[Sentence], config: DedupConfig, progress: ProgressFactory = no_progress
+) -> StageOutput:
     """Document decisions and sentence groups for one batch of (non-skipped) documents."""
     with _cyclic_gc_paused():
         docs, orphans = _collect(documents, sentences, progress)
@@ -118,8 +119,10 @@ def deduplicate(documents: list[Document], sentences: list[Sentence], config: De
         keys, clusters = _cluster_sentences(docs, config, token_hashes, progress)
         decisions = _decide_documents(docs, config, token_hashes, _shared_sentence_pairs(keys, clusters))
         duplicates = {d.doc_id for d in decisions if d.duplicate_of}
-        groups = sorted((_make_group(docs, duplicates, [keys[m] for m in members], lowest)
-                         for members, lowest in clusters), key=lambda g: g.group_id)
+        groups = sorted(
+            (_make_group(docs, duplicates, [keys[m] for m in members], lowest) for members, lowest in clusters),
+            key=lambda g: g.group_id,
+        )
     counts: dict[str, Any] = {
         "documents": len(docs),
         "kept": len(docs) - len(duplicates),
@@ -166,8 +169,10 @@ def inspect_rows(rows: Callable[[Artifact[Any]], list[dict[str, Any]]]) -> list[
 def _note(decision: DocumentDecision) -> str:
     if decision.method == "exact":
         return f"{decision.doc_id} is an exact duplicate of {decision.duplicate_of}"
-    return (f"{decision.doc_id} is a near-duplicate of {decision.duplicate_of} "
-            f"(containment {decision.containment or 0:.2f}, Jaccard {decision.similarity or 0:.2f})")
+    return (
+        f"{decision.doc_id} is a near-duplicate of {decision.duplicate_of} "
+        f"(containment {decision.containment or 0:.2f}, Jaccard {decision.similarity or 0:.2f})"
+    )
 
 
 def _collect(documents: list[Document], sentences: list[Sentence], progress: ProgressFactory) -> tuple[list[_Doc], int]:
@@ -193,8 +198,7 @@ def _collect(documents: list[Document], sentences: list[Sentence], progress: Pro
                 features.append(found)
             docs.append(_Doc(document, members, features))
             bar.advance(len(members))
-    docs.sort(key=lambda d: (d.document.date is None, d.document.date or "",
-                             -d.token_count, d.document.doc_id))
+    docs.sort(key=lambda d: (d.document.date is None, d.document.date or "", -d.token_count, d.document.doc_id))
     return docs, orphans
 
 
@@ -215,8 +219,9 @@ def _roots(count: int, edges: list[tuple[int, int]]) -> list[int]:
     return [find(i) for i in range(count)]
 
 
-def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes,
-                      shared: set[tuple[int, int]]) -> list[DocumentDecision]:
+def _decide_documents(
+    docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes, shared: set[tuple[int, int]]
+) -> list[DocumentDecision]:
     """Exact copies by key; near-duplicates by verified shingle containment of candidate pairs.
 
     ``shared`` holds (rank, rank) pairs of documents that share a sentence group.
@@ -231,14 +236,16 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
                 edges.append((first, index))
     distinct = sorted(first_with_key.values())  # exact copies need no signature of their own
     shingles: dict[int, np.ndarray] = {
-        i: shingle_hashes(np.concatenate([token_hashes(f) for f in docs[i].features if f.tokens]),
-                          config.shingle_size) for i in distinct}
+        i: shingle_hashes(np.concatenate([token_hashes(f) for f in docs[i].features if f.tokens]), config.shingle_size)
+        for i in distinct
+    }
     signatures = np.zeros((len(docs), config.bands * config.rows), dtype=np.uint32)
     candidates = {(a, b) for a, b in shared if a in shingles and b in shingles}
     if shingles:
         values = [shingles[i] for i in distinct]
-        signatures[distinct] = minhash_signatures(np.concatenate(values), np.array([len(v) for v in values]),
-                                                  config.bands * config.rows, config.seed)
+        signatures[distinct] = minhash_signatures(
+            np.concatenate(values), np.array([len(v) for v in values]), config.bands * config.rows, config.seed
+        )
         pairs = np.array(distinct)[lsh_candidate_pairs(signatures[distinct], config.bands, config.rows)]
         candidates.update((int(a), int(b)) for a, b in pairs)
     sets = {i: np.unique(v) for i, v in shingles.items()}
@@ -263,8 +270,11 @@ def _decide_documents(docs: list[_Doc], config: DedupConfig, token_hashes: _Toke
             found = overlap.get(pair) or _overlap(sets[min(root, base)], sets[max(root, base)])
             containment, jaccard = found
             method = "minhash" if jaccard >= config.doc_threshold else "containment"
-            decisions.append(DocumentDecision(doc.document.doc_id, docs[root].document.doc_id,
-                                              round(jaccard, 4), method, round(containment, 4)))
+            decisions.append(
+                DocumentDecision(
+                    doc.document.doc_id, docs[root].document.doc_id, round(jaccard, 4), method, round(containment, 4)
+                )
+            )
     return sorted(decisions, key=lambda d: d.doc_id)
 
 
@@ -332,8 +342,9 @@ class _Key:
         return (-len(self.members), self.lang or "", self.match_key)
 
 
-def _cluster_sentences(docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes,
-                       progress: ProgressFactory) -> tuple[list[_Key], list[tuple[list[int], float]]]:
+def _cluster_sentences(
+    docs: list[_Doc], config: DedupConfig, token_hashes: _TokenHashes, progress: ProgressFactory
+) -> tuple[list[_Key], list[tuple[list[int], float]]]:
     """Distinct sentence keys (priority order) and their clusters (key indices, lowest similarity)."""
     by_key: dict[tuple[str | None, str], _Key] = {}  # a sentence with no words matches on its exact text
     for rank, doc in enumerate(docs):
@@ -351,8 +362,9 @@ def _cluster_sentences(docs: list[_Doc], config: DedupConfig, token_hashes: _Tok
     return keys, clusters
 
 
-def _star_clusters(keys: list[_Key], neighbours: dict[int, list[int]], threshold: float,
-                   bar: Progress) -> list[tuple[list[int], float]]:
+def _star_clusters(
+    keys: list[_Key], neighbours: dict[int, list[int]], threshold: float, bar: Progress
+) -> list[tuple[list[int], float]]:
     """Clusters of keys (indices, the representative first) and each one's lowest similarity.
 
     In priority order, a key not yet taken becomes a representative and takes its candidates
@@ -397,11 +409,13 @@ def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes, seed: int
     if len(hashed) < 2:
         return {}
     sets = [token_hashes(keys[i].features) for i in hashed]
-    signatures = minhash_signatures(np.concatenate(sets),
-                                    np.array([len(hs) for hs in sets]), SENTENCE_BANDS * SENTENCE_ROWS, seed)
+    signatures = minhash_signatures(
+        np.concatenate(sets), np.array([len(hs) for hs in sets]), SENTENCE_BANDS * SENTENCE_ROWS, seed
+    )
     # numbers and negation must be equal for a merge, so they are part of the bucket key
-    blocks = np.array([block_key(keys[i].lang, keys[i].features.digits, keys[i].features.negations)
-                       for i in hashed], dtype=np.uint64)
+    blocks = np.array(
+        [block_key(keys[i].lang, keys[i].features.digits, keys[i].features.negations) for i in hashed], dtype=np.uint64
+    )
     pairs = lsh_candidate_pairs(signatures, SENTENCE_BANDS, SENTENCE_ROWS, blocks)
     close = estimated_jaccard(signatures[pairs[:, 0]], signatures[pairs[:, 1]]) >= SENTENCE_FLOOR
     pairs = np.array(hashed)[pairs[close]]
@@ -430,5 +444,12 @@ def _make_group(docs: list[_Doc], duplicates: set[str], keys: list[_Key], simila
     )
 
 
-STAGE = Stage("dedup", VERSION, run, config_sections=("dedup",), reads=(DOCUMENTS, SENTENCES),
-              writes=(DECISIONS, GROUPS), inspect=inspect_rows)
+STAGE = Stage(
+    "dedup",
+    VERSION,
+    run,
+    config_sections=("dedup",),
+    reads=(DOCUMENTS, SENTENCES),
+    writes=(DECISIONS, GROUPS),
+    inspect=inspect_rows,
+)

@@ -53,10 +53,16 @@ _REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|s
 _TITLE_CHARACTERS = 90
 # Sentences that open with these lean on the sentence before them (and make poor titles).
 _ANAPHORIC_OPENING = {
-    "en": re.compile(r"^\W*(?:he|she|it|its|they|their|his|her|this|these|those|that|moreover|consequently|however|"
-                     r"meanwhile|also|so|but)\b", re.IGNORECASE),
-    "fr": re.compile(r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
-                     r"cependant|toutefois|mais)\b", re.IGNORECASE),
+    "en": re.compile(
+        r"^\W*(?:he|she|it|its|they|their|his|her|this|these|those|that|moreover|consequently|however|"
+        r"meanwhile|also|so|but)\b",
+        re.IGNORECASE,
+    ),
+    "fr": re.compile(
+        r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
+        r"cependant|toutefois|mais)\b",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -127,15 +133,17 @@ def describe_groups(
             mentions += resolve_times(english, "en", base)
         doc_ids = {m.doc_id for m in members}
         published = [given[d].end for d in doc_ids if d in given]
-        facts.append(GroupFacts(
-            group=group,
-            sources=tuple(m.text for m in members) or (group.text,),
-            translation=english,
-            positions=tuple(sorted((m.doc_id, index[m.sentence_id]) for m in members)),
-            mentions=tuple(mentions),
-            published_by=max(published) if published and len(published) == len(doc_ids) else None,
-            base=bases.get(representative.doc_id) if representative else None,
-        ))
+        facts.append(
+            GroupFacts(
+                group=group,
+                sources=tuple(m.text for m in members) or (group.text,),
+                translation=english,
+                positions=tuple(sorted((m.doc_id, index[m.sentence_id]) for m in members)),
+                mentions=tuple(mentions),
+                published_by=max(published) if published and len(published) == len(doc_ids) else None,
+                base=bases.get(representative.doc_id) if representative else None,
+            )
+        )
     return facts
 
 
@@ -177,14 +185,20 @@ def gather_evidence(facts: list[GroupFacts]) -> Evidence:
     english = tfidf([content_words(f.translation, "en") for f in facts])
     source = tfidf([[w for s in f.sources for w in content_words(s, f.group.lang or "fr")] for f in facts])
     named = [actors(f.translation, f.sources) for f in facts]
-    numbers = [quantities(f.translation, "en").union(*(quantities(s, f.group.lang or "fr") for s in f.sources))
-               for f in facts]
-    spaces = ((_WEIGHT_ENGLISH_WORDS, english), (_WEIGHT_SOURCE_WORDS, source), (_WEIGHT_ACTORS, set_vectors(named)),
-              (_WEIGHT_QUANTITIES, set_vectors(numbers)))
+    numbers = [
+        quantities(f.translation, "en").union(*(quantities(s, f.group.lang or "fr") for s in f.sources)) for f in facts
+    ]
+    spaces = (
+        (_WEIGHT_ENGLISH_WORDS, english),
+        (_WEIGHT_SOURCE_WORDS, source),
+        (_WEIGHT_ACTORS, set_vectors(named)),
+        (_WEIGHT_QUANTITIES, set_vectors(numbers)),
+    )
     naming = Counter(actor for group_actors in named for actor in group_actors)
     common = {actor for actor, count in naming.items() if count > _ANCHOR_MAX_SHARE * len(facts)}
     anchors = tuple(
-        frozenset(group_actors - common) | {f"#{n}" for n in group_numbers}
+        frozenset(group_actors - common)
+        | {f"#{n}" for n in group_numbers}
         | {f"@{p.start.isoformat()}" for p in f.periods if p.days == 1}
         for f, group_actors, group_numbers in zip(facts, named, numbers, strict=True)
     )
@@ -236,8 +250,7 @@ def _centroid_similarity(sums: list[np.ndarray], row: int, weights: list[float])
     return total
 
 
-def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray,
-            threshold: float) -> list[list[int]]:
+def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray, threshold: float) -> list[list[int]]:
     """Agglomerative clustering on centroids, plus the mean bonus between members.
 
     Centroids, unlike pair averages, let a cluster's shared vocabulary build up as it grows.
@@ -326,8 +339,12 @@ def best_date(cluster_facts: list[GroupFacts], centrality: list[float]) -> Perio
     # recalled one; the given publication dates of the cluster's other reports bound it too.
     given = [f.published_by for f in cluster_facts if f.published_by is not None]
     anchor = Period(max(given), max(given), DAY) if given else None
-    candidates = [(p, c) for f, c in zip(cluster_facts, centrality, strict=True)
-                  for p in f.periods if is_current(p, f.base) and is_current(p, anchor)]
+    candidates = [
+        (p, c)
+        for f, c in zip(cluster_facts, centrality, strict=True)
+        for p in f.periods
+        if is_current(p, f.base) and is_current(p, anchor)
+    ]
     if not candidates:
         bases = Counter(f.base for f in cluster_facts if f.base is not None)
         return min(bases, key=lambda b: (-bases[b], b.days, b.start)) if bases else None
@@ -343,8 +360,9 @@ def make_title(translation: str, mentions: tuple[TimeMention, ...], limit: int =
     beside it), quote marks and a closing "..., X reported" removed, cut at a word boundary."""
     text = translation
     for mention in sorted({m.text for m in mentions}, key=len, reverse=True):
-        text = re.sub(rf"\s*\b(?:on|in|at|since|by|from|until|over)?\s*{re.escape(mention)}\b", " ", text,
-                      flags=re.IGNORECASE)
+        text = re.sub(
+            rf"\s*\b(?:on|in|at|since|by|from|until|over)?\s*{re.escape(mention)}\b", " ", text, flags=re.IGNORECASE
+        )
     text = re.sub(r"[\"“”«»]", "", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s+", " ", text))
     text = re.sub(r",(?:\s*,)+", ",", text)
@@ -361,8 +379,9 @@ def make_title(translation: str, mentions: tuple[TimeMention, ...], limit: int =
 def _title_choice(cluster_facts: list[GroupFacts], centrality: list[float]) -> GroupFacts:
     def rank(pair: tuple[GroupFacts, float]) -> tuple[bool, bool, float, str]:
         facts, central = pair
-        leans_on_context = bool(_ANAPHORIC_OPENING["en"].match(facts.translation) or _QUOTE_OPENING.match(
-            facts.translation))
+        leans_on_context = bool(
+            _ANAPHORIC_OPENING["en"].match(facts.translation) or _QUOTE_OPENING.match(facts.translation)
+        )
         return (not facts.translation, leans_on_context, -central, facts.group.group_id)
 
     return min(zip(cluster_facts, centrality, strict=True), key=rank)[0]
@@ -376,8 +395,12 @@ def event_id(group_ids: list[str]) -> str:
 def local_centrality(cluster_facts: list[GroupFacts]) -> list[float]:
     """How central each member is among its own event's members, with word weights from the
     event alone: its title and date then cannot change when an unrelated report comes or goes."""
-    vectors = tfidf([content_words(f.translation or " ".join(f.sources), "en" if f.translation else
-                                   f.group.lang or "fr") for f in cluster_facts])
+    vectors = tfidf(
+        [
+            content_words(f.translation or " ".join(f.sources), "en" if f.translation else f.group.lang or "fr")
+            for f in cluster_facts
+        ]
+    )
     block = vectors @ vectors.T
     return [float(row.sum() - row[k]) for k, row in enumerate(block)]
 
@@ -413,8 +436,9 @@ def cluster_events(facts: list[GroupFacts], config: EventsConfig) -> list[Event]
     """Events in chronological order (undated ones after dated ones), the background last."""
     if not facts:
         return []
-    clusters = cluster(gather_evidence(facts), facts, compatibility(facts, config.date_window_days),
-                       config.similarity_threshold)
+    clusters = cluster(
+        gather_evidence(facts), facts, compatibility(facts, config.date_window_days), config.similarity_threshold
+    )
     events: list[Event] = []
     background: list[GroupFacts] = []
     for indices in clusters:
@@ -459,5 +483,11 @@ def run(ctx: StageContext) -> StageOutput:
     )
 
 
-STAGE = Stage("events", VERSION, run, config_sections=("events",),
-              reads=(DOCUMENTS, SENTENCES, GROUPS, TRANSLATIONS), writes=(EVENTS,))
+STAGE = Stage(
+    "events",
+    VERSION,
+    run,
+    config_sections=("events",),
+    reads=(DOCUMENTS, SENTENCES, GROUPS, TRANSLATIONS),
+    writes=(EVENTS,),
+)

@@ -56,11 +56,10 @@ def _segment(document: Document) -> tuple[Document, list[Span]]:
             removed[kind] = removed.get(kind, 0) + 1
     date = (normalize_date(document.date) if document.date else None) or header_date
     if not spans:
-        return dataclasses.replace(document, date=date, removed=removed, status="skipped",
-                                   reason="no sentences"), []
+        return dataclasses.replace(document, date=date, removed=removed, status="skipped", reason="no sentences"), []
     title = document.title
     if title is None and len(spans) > 1 and is_headline(text, spans[0]):
-        title = text[spans[0].start:spans[0].end]  # kept as a sentence too: a headline states the news
+        title = text[spans[0].start : spans[0].end]  # kept as a sentence too: a headline states the news
     return dataclasses.replace(document, date=date, title=title, removed=removed), spans
 
 
@@ -72,7 +71,7 @@ def analyse_batch(
     ``threads`` lets language detection use threads (not inside worker processes).
     """
     segmented = [_segment(document) for document in documents]
-    texts = [[document.text[s.start:s.end] for s in spans] for document, spans in segmented]
+    texts = [[document.text[s.start : s.end] for s in spans] for document, spans in segmented]
     detected = iter(assign_languages_many([t for t in texts if t], languages, threads))
     results: list[tuple[Document, list[Sentence]]] = []
     for (document, spans), sentence_texts in zip(segmented, texts, strict=True):
@@ -81,8 +80,14 @@ def analyse_batch(
             continue
         document_lang, sentence_langs = next(detected)
         sentences = [
-            Sentence(sentence_id=f"{document.doc_id}:{n}", doc_id=document.doc_id, start=span.start, end=span.end,
-                     text=sentence_text, lang=lang)
+            Sentence(
+                sentence_id=f"{document.doc_id}:{n}",
+                doc_id=document.doc_id,
+                start=span.start,
+                end=span.end,
+                text=sentence_text,
+                lang=lang,
+            )
             for n, (span, sentence_text, lang) in enumerate(zip(spans, sentence_texts, sentence_langs, strict=True))
         ]
         results.append((dataclasses.replace(document, lang=document_lang), sentences))
@@ -91,8 +96,12 @@ def analyse_batch(
 
 def _analyse_rows(batch: dict[str, list[Any]], languages: tuple[str, ...]) -> dict[str, list[str]]:
     documents = [Document.from_dict(json.loads(row)) for row in batch["document"]]
-    return {"result": [json.dumps({"document": document.to_dict(), "sentences": [s.to_dict() for s in sentences]})
-                       for document, sentences in analyse_batch(documents, languages, threads=False)]}
+    return {
+        "result": [
+            json.dumps({"document": document.to_dict(), "sentences": [s.to_dict() for s in sentences]})
+            for document, sentences in analyse_batch(documents, languages, threads=False)
+        ]
+    }
 
 
 def _analyse_in_processes(
@@ -114,9 +123,14 @@ def _analyse_in_processes(
     environ = os.environ
     try:
         table = datasets.Dataset.from_list([{"document": json.dumps(d.to_dict())} for d in documents])
-        mapped = table.map(_analyse_rows, batched=True, batch_size=_BATCH_SIZE,
-                           num_proc=workers if workers > 1 else None, fn_kwargs={"languages": languages},
-                           remove_columns=["document"])
+        mapped = table.map(
+            _analyse_rows,
+            batched=True,
+            batch_size=_BATCH_SIZE,
+            num_proc=workers if workers > 1 else None,
+            fn_kwargs={"languages": languages},
+            remove_columns=["document"],
+        )
         results = [json.loads(row) for row in mapped["result"]]
     finally:
         os.environ = environ  # noqa: B003 (restoring the very object, not clearing it)
@@ -126,7 +140,9 @@ def _analyse_in_processes(
 
 
 def analyse_documents(
-    documents: list[Document], languages: tuple[str, ...], advance: Callable[[int], None] = lambda n: None,
+    documents: list[Document],
+    languages: tuple[str, ...],
+    advance: Callable[[int], None] = lambda n: None,
     parallel_min: int = PARALLEL_MIN_DOCUMENTS,
 ) -> list[tuple[Document, list[Sentence]]]:
     """``analyse_batch`` over many documents: batches in this process, or in worker processes
@@ -137,7 +153,7 @@ def analyse_documents(
         return results
     results = []
     for first in range(0, len(documents), _BATCH_SIZE):
-        batch = documents[first:first + _BATCH_SIZE]
+        batch = documents[first : first + _BATCH_SIZE]
         results.extend(analyse_batch(batch, languages))
         advance(len(batch))
     return results
@@ -213,12 +229,27 @@ def inspect_rows(rows: Callable[[Artifact[Any]], list[dict[str, Any]]]) -> list[
     """One row per sentence, with what ``load_original`` needs to find it on disk (path, encoding, line)."""
     documents = {d["doc_id"]: d for d in rows(DOCUMENTS)}
     return [
-        {"sentence_id": s["sentence_id"], "doc_id": s["doc_id"], "path": documents[s["doc_id"]]["path"],
-         "encoding": documents[s["doc_id"]].get("encoding"), "line": documents[s["doc_id"]].get("line"),
-         "start": s["start"], "end": s["end"], "text": s["text"], "lang": s["lang"]}
+        {
+            "sentence_id": s["sentence_id"],
+            "doc_id": s["doc_id"],
+            "path": documents[s["doc_id"]]["path"],
+            "encoding": documents[s["doc_id"]].get("encoding"),
+            "line": documents[s["doc_id"]].get("line"),
+            "start": s["start"],
+            "end": s["end"],
+            "text": s["text"],
+            "lang": s["lang"],
+        }
         for s in rows(SENTENCES)
     ]
 
 
-STAGE = Stage("ingest", VERSION, run, config_sections=("ingest",), writes=(DOCUMENTS, SENTENCES),
-              extra_inputs=("inputs",), inspect=inspect_rows)
+STAGE = Stage(
+    "ingest",
+    VERSION,
+    run,
+    config_sections=("ingest",),
+    writes=(DOCUMENTS, SENTENCES),
+    extra_inputs=("inputs",),
+    inspect=inspect_rows,
+)

@@ -47,12 +47,17 @@ def run(ctx: StageContext) -> StageOutput:
     generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     digest = build_digest(documents, decisions, summaries, translations, models, generated_at)
-    files = {"digest.json": json.dumps(digest, indent=2, ensure_ascii=False) + "\n",
-             "digest.md": render_markdown(digest), "digest.html": render_html(digest)}
-    counts = {"events": sum(1 for e in digest["events"] if not e["background"]),
-              "background": sum(1 for e in digest["events"] if e["background"]),
-              "documents": len(digest["documents"]),
-              "cited_documents": sum(1 for d in digest["documents"] if d["citations"])}
+    files = {
+        "digest.json": json.dumps(digest, indent=2, ensure_ascii=False) + "\n",
+        "digest.md": render_markdown(digest),
+        "digest.html": render_html(digest),
+    }
+    counts = {
+        "events": sum(1 for e in digest["events"] if not e["background"]),
+        "background": sum(1 for e in digest["events"] if e["background"]),
+        "documents": len(digest["documents"]),
+        "cited_documents": sum(1 for d in digest["documents"] if d["citations"]),
+    }
     return StageOutput(counts=counts, files=files)
 
 
@@ -75,16 +80,30 @@ def build_digest(
         "date_range": {"start": min(dated), "end": max(dated)} if dated else None,
         "model": _model_block(models, translations),
         "documents": [
-            {"doc_id": d.doc_id, "path": d.path, "date": d.date, "lang": d.lang,
-             "status": document_status(d, decisions.get(d.doc_id)), "title": d.title, "encoding": d.encoding,
-             "line": d.line, "outlet": _outlet(d), "citations": cited.get(d.doc_id, 0)}
+            {
+                "doc_id": d.doc_id,
+                "path": d.path,
+                "date": d.date,
+                "lang": d.lang,
+                "status": document_status(d, decisions.get(d.doc_id)),
+                "title": d.title,
+                "encoding": d.encoding,
+                "line": d.line,
+                "outlet": _outlet(d),
+                "citations": cited.get(d.doc_id, 0),
+            }
             for d in sorted(documents, key=lambda d: (d.path, d.line or 0, d.doc_id))
         ],
         "untranslated": _untranslated(translations),
         "events": [
-            {"event_id": e.event_id, "title": e.title, "date": e.date, "background": e.background,
-             "sources": len({c.doc_id for s in e.summary for c in s.citations}),
-             "summary": [_summary_sentence(s, texts) for s in e.summary]}
+            {
+                "event_id": e.event_id,
+                "title": e.title,
+                "date": e.date,
+                "background": e.background,
+                "sources": len({c.doc_id for s in e.summary for c in s.citations}),
+                "summary": [_summary_sentence(s, texts) for s in e.summary],
+            }
             for e in events
         ],
     }
@@ -138,21 +157,26 @@ def _outlet(document: Document) -> str | None:
 
 
 def _summary_sentence(sentence: SummarySentence, texts: dict[str, str]) -> dict[str, Any]:
-    return {"text": sentence.text, "flags": sorted(sentence.flags),
-            "outlets": sentence.outlets, "copies": dict(sorted(sentence.copies.items())),
-            "conflicts": [c.to_dict() for c in sentence.conflicts],
-            "citations": [_citation(c, texts.get(c.doc_id, ""))
-                          for c in sorted(sentence.citations, key=lambda c: (c.doc_id, c.start))]}
+    return {
+        "text": sentence.text,
+        "flags": sorted(sentence.flags),
+        "outlets": sentence.outlets,
+        "copies": dict(sorted(sentence.copies.items())),
+        "conflicts": [c.to_dict() for c in sentence.conflicts],
+        "citations": [
+            _citation(c, texts.get(c.doc_id, "")) for c in sorted(sentence.citations, key=lambda c: (c.doc_id, c.start))
+        ],
+    }
 
 
 def _citation(citation: Citation, text: str) -> dict[str, Any]:
     """The citation with the original text around its span, cut at word boundaries."""
-    before = text[max(0, citation.start - CONTEXT_CHARS):citation.start] if text else ""
-    after = text[citation.end:citation.end + CONTEXT_CHARS] if text else ""
+    before = text[max(0, citation.start - CONTEXT_CHARS) : citation.start] if text else ""
+    after = text[citation.end : citation.end + CONTEXT_CHARS] if text else ""
     if citation.start > CONTEXT_CHARS and " " in before:
-        before = before[before.index(" ") + 1:]
+        before = before[before.index(" ") + 1 :]
     if citation.end + CONTEXT_CHARS < len(text) and " " in after:
-        after = after[:after.rindex(" ")]
+        after = after[: after.rindex(" ")]
     return {**citation.to_dict(), "context": {"before": before, "after": after}}
 
 
@@ -162,20 +186,31 @@ def render_markdown(digest: dict[str, Any]) -> str:
     lines = ["# Digest of the reports", ""]
     if span:
         covered = span["start"] if span["start"] == span["end"] else f"{span['start']} to {span['end']}"
-        lines.append(f"Covering {covered}: {count_noun(len(digest['documents']), 'input document')}, "
-                     f"{count_noun(sum(not e['background'] for e in digest['events']), 'event')}.")
+        lines.append(
+            f"Covering {covered}: {count_noun(len(digest['documents']), 'input document')}, "
+            f"{count_noun(sum(not e['background'] for e in digest['events']), 'event')}."
+        )
         lines.append("")
     lines += [f"Generated at {digest['generated_at']}.", ""]
     if digest["untranslated"]:
         missing = ", ".join(f"{count_noun(n, 'sentence')} in `{lang}`" for lang, n in digest["untranslated"].items())
-        lines += [f"Not translated, so not summarised: {missing} (no model is configured for that language; "
-                  "add one under `models:` in models.yaml).", ""]
+        lines += [
+            f"Not translated, so not summarised: {missing} (no model is configured for that language; "
+            "add one under `models:` in models.yaml).",
+            "",
+        ]
     for event in digest["events"]:
         lines += _event_section(event, documents)
     lines += ["## Documents", "", "| document | file | date | lang | status | citations |", "|---|---|---|---|---|---|"]
     for doc in digest["documents"]:
-        cells = [doc["doc_id"], Path(doc["path"]).name + (f" line {doc['line']}" if doc["line"] else ""),
-                 doc["date"] or "", doc["lang"] or "", status_text(doc["status"]), str(doc["citations"])]
+        cells = [
+            doc["doc_id"],
+            Path(doc["path"]).name + (f" line {doc['line']}" if doc["line"] else ""),
+            doc["date"] or "",
+            doc["lang"] or "",
+            status_text(doc["status"]),
+            str(doc["citations"]),
+        ]
         lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -204,8 +239,10 @@ def _event_section(event: dict[str, Any], documents: dict[str, dict[str, Any]]) 
     for number, citation in enumerate(sources, 1):
         doc = documents.get(citation["doc_id"], {})
         where = f"{_md(Path(doc.get('path', citation['doc_id'])).name)}, {_md(doc.get('date') or 'undated')}"
-        lines.append(f"{number}. {_md(citation['doc_id'])} ({where}), sentence {_md(citation['sentence_id'])}, "
-                     f"characters {citation['start']}-{citation['end']}")
+        lines.append(
+            f"{number}. {_md(citation['doc_id'])} ({where}), sentence {_md(citation['sentence_id'])}, "
+            f"characters {citation['start']}-{citation['end']}"
+        )
         lines.append(f"   - original: «{_md(citation['source_text'])}»")
         lines.append(f"   - translation: {_md(citation['translation'])}")
     lines.append("")
@@ -226,6 +263,11 @@ def _md(text: str) -> str:
     return _MARKDOWN_ACTIVE.sub(r"\\\1", flat)
 
 
-STAGE = Stage("render", VERSION, run, config_sections=("models",),
-              reads=(DOCUMENTS, DECISIONS, SUMMARIES, TRANSLATIONS),
-              files=("digest.json", "digest.md", "digest.html"))
+STAGE = Stage(
+    "render",
+    VERSION,
+    run,
+    config_sections=("models",),
+    reads=(DOCUMENTS, DECISIONS, SUMMARIES, TRANSLATIONS),
+    files=("digest.json", "digest.md", "digest.html"),
+)

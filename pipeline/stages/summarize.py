@@ -62,7 +62,7 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 # A sentence that opens with a quotation mark is speech; its speaker must be in it too.
-_OPENING_QUOTE = re.compile("^\\s*[\"“”«»]")
+_OPENING_QUOTE = re.compile('^\\s*["“”«»]')
 # An attributed sentence counts this much more than an otherwise equal unattributed one.
 _ATTRIBUTION_WEIGHT = 1.25
 # Two sentences with this share of content words in common, and no contradicting numbers, state one claim.
@@ -98,9 +98,17 @@ def run(ctx: StageContext) -> StageOutput:
     events = ctx.read(EVENTS)
     config = ctx.config.summarize
 
-    summarizer = Summarizer(documents, sentences, decisions, groups, translations,
-                            config.max_sentences, config.mmr_lambda, drop_flagged=config.flagged == "drop",
-                            aliases=read_aliases(config.aliases))
+    summarizer = Summarizer(
+        documents,
+        sentences,
+        decisions,
+        groups,
+        translations,
+        config.max_sentences,
+        config.mmr_lambda,
+        drop_flagged=config.flagged == "drop",
+        aliases=read_aliases(config.aliases),
+    )
     summaries: list[EventSummary] = []
     notes: list[str] = []
     with ctx.progress("summarizing events", len(events)) as bar:
@@ -112,11 +120,16 @@ def run(ctx: StageContext) -> StageOutput:
                 notes.append(f"event {event.event_id} ({event.title}) has no usable translated sentence; left out")
             bar.advance()
     counts = dict(summarizer.counts)
-    counts.update(events=len(summaries), sentences=sum(len(s.summary) for s in summaries),
-                  citations=sum(len(x.citations) for s in summaries for x in s.summary))
+    counts.update(
+        events=len(summaries),
+        sentences=sum(len(s.summary) for s in summaries),
+        citations=sum(len(x.citations) for s in summaries for x in s.summary),
+    )
     if summarizer.counts["invalid_citations"]:
-        notes.append(f"{summarizer.counts['invalid_citations']} citation(s) left out: no such sentence, "
-                     "or a span outside its document")
+        notes.append(
+            f"{summarizer.counts['invalid_citations']} citation(s) left out: no such sentence, "
+            "or a span outside its document"
+        )
     return StageOutput(artifacts={"summaries": [*summaries]}, counts=dict(sorted(counts.items())), notes=notes)
 
 
@@ -140,8 +153,9 @@ class Summarizer:
         self.sentences = sentences
         self.duplicates = {doc_id for doc_id, d in decisions.items() if d.duplicate_of}
         self.copy_of = {doc_id: d.duplicate_of for doc_id, d in decisions.items() if d.duplicate_of}
-        self.checker = TransparentChecker(source_langs={d.doc_id: d.lang for d in documents if d.lang},
-                                          aliases=aliases or {})
+        self.checker = TransparentChecker(
+            source_langs={d.doc_id: d.lang for d in documents if d.lang}, aliases=aliases or {}
+        )
         self.groups = groups
         self.translations = translations
         self.max_sentences = max_sentences
@@ -149,7 +163,10 @@ class Summarizer:
         self.drop_flagged = drop_flagged
         self.bases: dict[str, Period | None] = {}
         self.counts: Counter[str] = Counter(
-            untranslated_skipped=0, flagged_dropped=0, flagged_marked=0, unattributed_quotes_skipped=0,
+            untranslated_skipped=0,
+            flagged_dropped=0,
+            flagged_marked=0,
+            unattributed_quotes_skipped=0,
             invalid_citations=0,
         )
 
@@ -160,12 +177,17 @@ class Summarizer:
         pool = [c for c in claims if not any(c in others for others in rivals.values())]
         chosen = mmr_select(pool, self.max_sentences, self.mmr_lambda)
         chosen.sort(key=lambda c: (c.reported, c.position, c.translation.group_id))
-        summary = [s for s in (self._summary_sentence(c, claims, rivals.get(id(c), [])) for c in chosen)
-                   if s.citations]
+        summary = [s for s in (self._summary_sentence(c, claims, rivals.get(id(c), [])) for c in chosen) if s.citations]
         self.counts["flagged_marked"] += sum(1 for s in summary if s.flags)
         doc_ids = sorted({c.doc_id for s in summary for c in s.citations}, key=self._doc_order)
-        return EventSummary(event_id=event.event_id, title=event.title, date=event.date, summary=summary,
-                            doc_ids=doc_ids, background=event.background)
+        return EventSummary(
+            event_id=event.event_id,
+            title=event.title,
+            date=event.date,
+            summary=summary,
+            doc_ids=doc_ids,
+            background=event.background,
+        )
 
     def _candidates(self, event: Event) -> list[Candidate]:
         usable: list[tuple[Translation, tuple[Sentence, ...]]] = []
@@ -183,8 +205,12 @@ class Summarizer:
                 continue
             group = self.groups.get(group_id)
             member_ids = group.sentence_ids if group is not None else translation.sentence_ids
-            members = tuple(sorted((self.sentences[i] for i in member_ids if i in self.sentences),
-                                   key=lambda s: self._position(s.sentence_id)))
+            members = tuple(
+                sorted(
+                    (self.sentences[i] for i in member_ids if i in self.sentences),
+                    key=lambda s: self._position(s.sentence_id),
+                )
+            )
             self.counts["invalid_citations"] += len(member_ids) - len(members)  # ids with no sentence record
             if members:
                 usable.append((translation, members))
@@ -197,8 +223,16 @@ class Summarizer:
             weight = _ATTRIBUTION_WEIGHT if _ATTRIBUTION.search(translation.translation) else 1.0
             # central to the event, stated by several independent sources, attributed
             relevance = _cosine(vector, centroid) * (1 + math.log(self._support(members))) * weight
-            candidates.append(Candidate(translation, members, vector, relevance,
-                                        self._reported(members, event), self._position(members[0].sentence_id)))
+            candidates.append(
+                Candidate(
+                    translation,
+                    members,
+                    vector,
+                    relevance,
+                    self._reported(members, event),
+                    self._position(members[0].sentence_id),
+                )
+            )
         return candidates
 
     def _claims(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -241,7 +275,7 @@ class Summarizer:
         for n, kept in enumerate(ranked):
             if id(kept) in placed:
                 continue
-            for other in ranked[n + 1:]:
+            for other in ranked[n + 1 :]:
                 if id(other) not in placed and _same_words(kept, other) and not _compatible_values(kept, other):
                     rivals.setdefault(id(kept), []).append(other)
                     placed.add(id(other))
@@ -253,8 +287,10 @@ class Summarizer:
             return True
         text_a, text_b = a.translation.translation, b.translation.translation
         # one states no more than the other's sentences do: a bullet for it would repeat the other
-        return self.checker.check(text_a, self._citations(b)).supported \
+        return (
+            self.checker.check(text_a, self._citations(b)).supported
             or self.checker.check(text_b, self._citations(a)).supported
+        )
 
     def _citations(self, candidate: Candidate) -> list[Citation]:
         return [self._citation(m, t) for m, t in zip(candidate.members, candidate.translations, strict=True)]
@@ -265,27 +301,39 @@ class Summarizer:
         else:
             # the wording every merged sentence backs: a claim stated by several outlets is what
             # they all say, so each citation supports the bullet; relevance breaks ties
-            backing = {id(c): sum(self.checker.check(c.translation.translation, self._citations(other)).supported
-                                  for other in group) for c in group}
+            backing = {
+                id(c): sum(
+                    self.checker.check(c.translation.translation, self._citations(other)).supported for other in group
+                )
+                for c in group
+            }
             best = max(group, key=lambda c: (backing[id(c)], c.relevance, [-p for p in c.position]))
         if len(group) == 1 and not best.translations:
-            return dataclasses.replace(best, translations=tuple(best.translation.translation for _ in best.members),
-                                       group_of=tuple(best.translation.group_id for _ in best.members))
-        triples = sorted(((m, t, g) for c in group for m, t, g in zip(c.members, c.translations, c.group_of,
-                                                                        strict=True)),
-                         key=lambda triple: self._position(triple[0].sentence_id))
+            return dataclasses.replace(
+                best,
+                translations=tuple(best.translation.translation for _ in best.members),
+                group_of=tuple(best.translation.group_id for _ in best.members),
+            )
+        triples = sorted(
+            ((m, t, g) for c in group for m, t, g in zip(c.members, c.translations, c.group_of, strict=True)),
+            key=lambda triple: self._position(triple[0].sentence_id),
+        )
         members = tuple(m for m, _, _ in triples)
         # stated by more independent documents than the best sentence alone: more relevant
         gain = (1 + math.log(self._support(members))) / (1 + math.log(self._support(best.members)))
-        return dataclasses.replace(best, members=members, relevance=best.relevance * gain,
-                                   reported=min(c.reported for c in group),
-                                   position=self._position(members[0].sentence_id),
-                                   translations=tuple(t for _, t, _ in triples),
-                                   group_of=tuple(g for _, _, g in triples))
+        return dataclasses.replace(
+            best,
+            members=members,
+            relevance=best.relevance * gain,
+            reported=min(c.reported for c in group),
+            position=self._position(members[0].sentence_id),
+            translations=tuple(t for _, t, _ in triples),
+            group_of=tuple(g for _, _, g in triples),
+        )
 
     def _citation(self, sentence: Sentence, english: str) -> Citation:
         document = self.documents.get(sentence.doc_id)
-        source = document.text[sentence.start:sentence.end] if document is not None else sentence.text
+        source = document.text[sentence.start : sentence.end] if document is not None else sentence.text
         return Citation(sentence.doc_id, sentence.sentence_id, sentence.start, sentence.end, source, english)
 
     def _support(self, members: tuple[Sentence, ...]) -> int:
@@ -307,16 +355,21 @@ class Summarizer:
         """The document's date, which relative dates ("le mois dernier") are read against."""
         if doc_id not in self.bases:
             document = self.documents.get(doc_id)
-            self.bases[doc_id] = None if document is None else (
-                parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
+            self.bases[doc_id] = (
+                None
+                if document is None
+                else (parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
+            )
         return self.bases[doc_id]
 
-    def _summary_sentence(self, candidate: Candidate, claims: list[Candidate],
-                          rivals: list[Candidate]) -> SummarySentence:
+    def _summary_sentence(
+        self, candidate: Candidate, claims: list[Candidate], rivals: list[Candidate]
+    ) -> SummarySentence:
         citations = []
         groups: dict[str, str] = {}
-        for sentence, english, group_id in zip(candidate.members, candidate.translations, candidate.group_of,
-                                               strict=True):
+        for sentence, english, group_id in zip(
+            candidate.members, candidate.translations, candidate.group_of, strict=True
+        ):
             document = self.documents.get(sentence.doc_id)
             if document is None or not 0 <= sentence.start <= sentence.end <= len(document.text):
                 self.counts["invalid_citations"] += 1
@@ -324,10 +377,14 @@ class Summarizer:
             citations.append(self._citation(sentence, english))
             groups[sentence.sentence_id] = group_id
         copies = self._copies(citations, groups)
-        return SummarySentence(text=candidate.translation.translation, citations=citations,
-                               flags=list(candidate.translation.flags),
-                               outlets=len({c.doc_id for c in citations} - set(copies)), copies=copies,
-                               conflicts=self._conflicts(candidate, claims) + self._rival_figures(candidate, rivals))
+        return SummarySentence(
+            text=candidate.translation.translation,
+            citations=citations,
+            flags=list(candidate.translation.flags),
+            outlets=len({c.doc_id for c in citations} - set(copies)),
+            copies=copies,
+            conflicts=self._conflicts(candidate, claims) + self._rival_figures(candidate, rivals),
+        )
 
     def _copies(self, citations: list[Citation], groups: dict[str, str]) -> dict[str, str]:
         """Cited documents that copy another cited one: dedup's duplicates, and documents whose
@@ -375,9 +432,15 @@ class Summarizer:
                         variants.setdefault(other_mention.value, []).extend(m.sentence_id for m in other.members)
                         shown.setdefault(other_mention.value, other_mention.text)
             if len(variants) > 1:
-                conflicts.append(Conflict(what=measure[0], variants=[
-                    FigureVariant(value=shown[value], sentence_ids=sorted(set(ids), key=self._position))
-                    for value, ids in variants.items()]))
+                conflicts.append(
+                    Conflict(
+                        what=measure[0],
+                        variants=[
+                            FigureVariant(value=shown[value], sentence_ids=sorted(set(ids), key=self._position))
+                            for value, ids in variants.items()
+                        ],
+                    )
+                )
         return conflicts
 
     def _rival_figures(self, candidate: Candidate, rivals: list[Candidate]) -> list[Conflict]:
@@ -386,18 +449,24 @@ class Summarizer:
         own_values = {m.value for m in own}
         conflicts = []
         for kind in dict.fromkeys(m.kind for m in own):
-            variants = [FigureVariant(value=m.text, sentence_ids=[s.sentence_id for s in candidate.members])
-                        for m in own if m.kind == kind]
+            variants = [
+                FigureVariant(value=m.text, sentence_ids=[s.sentence_id for s in candidate.members])
+                for m in own
+                if m.kind == kind
+            ]
             mine = [m for m in own if m.kind == kind]
             for rival in rivals:
                 theirs = [m for m in extract_numbers(rival.translation.translation, "en") if m.kind == kind]
                 # the n-th figure of a kind answers the n-th: "19:20" / "19:21 (18:21 GMT)" differ in the first only
-                variants += [FigureVariant(value=other.text, sentence_ids=[s.sentence_id for s in rival.members])
-                             for other, counterpart in zip(theirs, mine, strict=False)
-                             if other.value != counterpart.value and other.value not in own_values]
+                variants += [
+                    FigureVariant(value=other.text, sentence_ids=[s.sentence_id for s in rival.members])
+                    for other, counterpart in zip(theirs, mine, strict=False)
+                    if other.value != counterpart.value and other.value not in own_values
+                ]
             if len(variants) > len([m for m in own if m.kind == kind]):
-                measure = next((word for m, (word, _) in _measured(candidate.translation.translation)
-                                if m.kind == kind), kind)
+                measure = next(
+                    (word for m, (word, _) in _measured(candidate.translation.translation) if m.kind == kind), kind
+                )
                 conflicts.append(Conflict(what=measure, variants=variants))
         return conflicts
 
@@ -416,8 +485,12 @@ def read_aliases(path: str | None) -> Aliases:
     try:
         return load_aliases(Path(path).expanduser())
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError("", "summarize.aliases", f"cannot be read: {path} ({err})",
-                          "a UTF-8 text file of `English name = French form` lines") from None
+        raise ConfigError(
+            "",
+            "summarize.aliases",
+            f"cannot be read: {path} ({err})",
+            "a UTF-8 text file of `English name = French form` lines",
+        ) from None
     except ValueError as err:
         raise ConfigError("", "summarize.aliases", str(err)) from None
 
@@ -428,6 +501,7 @@ def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> li
     remaining = sorted(candidates, key=lambda c: (c.position, c.translation.group_id))
     chosen: list[Candidate] = []
     while remaining and len(chosen) < limit:
+
         def score(c: Candidate) -> float:
             redundancy = max((float(c.vector @ s.vector) for s in chosen), default=0.0)
             return mmr_lambda * c.relevance / top - (1 - mmr_lambda) * redundancy
@@ -486,7 +560,7 @@ def _measured(text: str) -> list[tuple[NumberMention, tuple[str, str]]]:
     for mention in extract_numbers(text, "en"):
         if mention.kind not in ("number", "percent"):
             continue
-        after = text[text.find(mention.text) + len(mention.text):]
+        after = text[text.find(mention.text) + len(mention.text) :]
         word = re.match(r"\s+(?:of\s+)?([^\W\d_]{3,})", after)
         if word and content_words(word.group(1), "en"):
             found.append((mention, (word.group(1), content_words(word.group(1), "en")[0])))
@@ -498,5 +572,11 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b) / norm if norm else 0.0
 
 
-STAGE = Stage("summarize", VERSION, run, config_sections=("summarize",),
-              reads=(DOCUMENTS, SENTENCES, DECISIONS, GROUPS, TRANSLATIONS, EVENTS), writes=(SUMMARIES,))
+STAGE = Stage(
+    "summarize",
+    VERSION,
+    run,
+    config_sections=("summarize",),
+    reads=(DOCUMENTS, SENTENCES, DECISIONS, GROUPS, TRANSLATIONS, EVENTS),
+    writes=(SUMMARIES,),
+)

@@ -36,8 +36,12 @@ class _Tally:
 
 def _settings(model: ModelConfig) -> dict[str, object]:
     """What besides the model and the text decides a translation (batching does not)."""
-    return {"num_beams": model.num_beams, "max_length_ratio": model.max_length_ratio,
-            "max_length_extra": model.max_length_extra, "dtype": model.dtype}
+    return {
+        "num_beams": model.num_beams,
+        "max_length_ratio": model.max_length_ratio,
+        "max_length_extra": model.max_length_extra,
+        "dtype": model.dtype,
+    }
 
 
 def _translate_language(
@@ -67,21 +71,33 @@ def _translate_language(
     for group in groups:
         target, parts, origin = results[group.text]
         tally.counts["translated" if origin == "model" else "from_cache"] += 1
-        translations.append(Translation(
-            group_id=group.group_id, sentence_ids=group.sentence_ids, source=group.text, translation=target,
-            lang=lang, origin=origin, flags=check_translation(group.text, target, lang), model=model.id,
-            revision=revision, parts=parts,
-        ))
+        translations.append(
+            Translation(
+                group_id=group.group_id,
+                sentence_ids=group.sentence_ids,
+                source=group.text,
+                translation=target,
+                lang=lang,
+                origin=origin,
+                flags=check_translation(group.text, target, lang),
+                model=model.id,
+                revision=revision,
+                parts=parts,
+            )
+        )
     return translations
 
 
 def _flag_notes(translations: list[Translation]) -> list[str]:
     flagged = [t for t in translations if t.flags]
-    notes = [f"flagged {t.group_id} ({', '.join(t.flags)}): {textwrap.shorten(t.source, 70)}"
-             for t in flagged[:MAX_FLAGGED_NOTES]]
+    notes = [
+        f"flagged {t.group_id} ({', '.join(t.flags)}): {textwrap.shorten(t.source, 70)}"
+        for t in flagged[:MAX_FLAGGED_NOTES]
+    ]
     if len(flagged) > MAX_FLAGGED_NOTES:
-        notes.append(f"and {len(flagged) - MAX_FLAGGED_NOTES} more flagged translations "
-                     "(see `pipeline inspect RUN translate`)")
+        notes.append(
+            f"and {len(flagged) - MAX_FLAGGED_NOTES} more flagged translations (see `pipeline inspect RUN translate`)"
+        )
     return notes
 
 
@@ -95,19 +111,33 @@ def run(ctx: StageContext) -> StageOutput:
         lang = group.lang or "unknown"
         human = memory.lookup(group.text, lang) if memory is not None and lang != TARGET_LANG else None
         if lang == TARGET_LANG:
-            by_group[group.group_id] = Translation(group.group_id, group.sentence_ids, group.text, group.text,
-                                                   lang=lang, origin="passthrough")
+            by_group[group.group_id] = Translation(
+                group.group_id, group.sentence_ids, group.text, group.text, lang=lang, origin="passthrough"
+            )
             tally.counts["passthrough"] += 1
         elif human is not None:
-            by_group[group.group_id] = Translation(group.group_id, group.sentence_ids, group.text, human,
-                                                   lang=lang, origin="memory",
-                                                   flags=check_translation(group.text, human, lang))
+            by_group[group.group_id] = Translation(
+                group.group_id,
+                group.sentence_ids,
+                group.text,
+                human,
+                lang=lang,
+                origin="memory",
+                flags=check_translation(group.text, human, lang),
+            )
             tally.counts["from_memory"] += 1
         elif lang in ctx.config.models:
             for_model.setdefault(lang, []).append(group)
         else:  # reported, never fed to another language's model
-            by_group[group.group_id] = Translation(group.group_id, group.sentence_ids, group.text, "", lang=lang,
-                                                   origin="untranslated", flags=[f"no-model:{lang}"])
+            by_group[group.group_id] = Translation(
+                group.group_id,
+                group.sentence_ids,
+                group.text,
+                "",
+                lang=lang,
+                origin="untranslated",
+                flags=[f"no-model:{lang}"],
+            )
             tally.untranslated_langs[lang] += 1
     cache_notes: list[str] = []
     if for_model:
@@ -128,12 +158,21 @@ def run(ctx: StageContext) -> StageOutput:
     notes = [*cache_notes]
     if tally.untranslated_langs:
         counts["untranslated_langs"] = dict(sorted(tally.untranslated_langs.items()))
-        notes.append("no model for " + ", ".join(f"`{lang}` ({n} sentence groups)" for lang, n in
-                                                 sorted(tally.untranslated_langs.items()))
-                     + " left untranslated; add one under `models:` in models.yaml or with --model LANG=ID")
+        notes.append(
+            "no model for "
+            + ", ".join(f"`{lang}` ({n} sentence groups)" for lang, n in sorted(tally.untranslated_langs.items()))
+            + " left untranslated; add one under `models:` in models.yaml or with --model LANG=ID"
+        )
     notes.extend(_flag_notes([t for t in translations if t.origin != "untranslated"]))
     return StageOutput(artifacts={"translations": translations}, counts=counts, notes=notes)
 
 
-STAGE = Stage("translate", VERSION, run, config_sections=("models", "memory"), reads=(GROUPS,),
-              writes=(TRANSLATIONS,), extra_inputs=("memory",))
+STAGE = Stage(
+    "translate",
+    VERSION,
+    run,
+    config_sections=("models", "memory"),
+    reads=(GROUPS,),
+    writes=(TRANSLATIONS,),
+    extra_inputs=("memory",),
+)

@@ -16,8 +16,10 @@ def _repeats(words: list[str], size: int) -> bool:
     """The phrase starting at each position repeated ``REPEATS_FOR_LOOP`` times back to back."""
     span = size * REPEATS_FOR_LOOP
     return any(
-        all(words[start + k * size : start + (k + 1) * size] == words[start : start + size]
-            for k in range(1, REPEATS_FOR_LOOP))
+        all(
+            words[start + k * size : start + (k + 1) * size] == words[start : start + size]
+            for k in range(1, REPEATS_FOR_LOOP)
+        )
         for start in range(len(words) - span + 1)
     )
 

@@ -121,8 +121,11 @@ def model_identity(model: ModelConfig) -> str:
     for the old one. Reads files only; never loads the model."""
     if is_local(model.id):
         folder = Path(model.id).expanduser().resolve()
-        stamps = [f"{w}:{(folder / w).stat().st_size}:{(folder / w).stat().st_mtime_ns}"
-                  for w in _WEIGHTS if (folder / w).is_file()]
+        stamps = [
+            f"{w}:{(folder / w).stat().st_size}:{(folder / w).stat().st_mtime_ns}"
+            for w in _WEIGHTS
+            if (folder / w).is_file()
+        ]
         return f"{folder}|{'|'.join(stamps)}"
     snapshot, _ = _cached_snapshot(model)
     return f"{model.id}@{snapshot.name if snapshot is not None else model.revision}"
@@ -140,8 +143,9 @@ _BOUNDARIES = (
     re.compile(r"(?<=;)\s+"),
     re.compile(r"(?<=:)\s+"),
     re.compile(r"(?<=,)\s+"),
-    re.compile(r"\s+(?=(?:et|mais|ou|donc|or|ni|car|puis|tandis que|alors que|and|but|while|whereas)\s)",
-               re.IGNORECASE),
+    re.compile(
+        r"\s+(?=(?:et|mais|ou|donc|or|ni|car|puis|tandis que|alors que|and|but|while|whereas)\s)", re.IGNORECASE
+    ),
     re.compile(r"\s+"),
 )
 
@@ -226,7 +230,6 @@ class MarianTranslator:
         self.stats.generated_tokens += int((output != self.model.config.pad_token_id).sum())
         return self.tokenizer.batch_decode(output, skip_special_tokens=True)
 
-
     def translate(self, texts: list[str], on_batch: Callable[[list[tuple[str, str, int]]], None]) -> int:
         """Translate ``texts`` in length-sorted batches; returns how many had to be split.
 
@@ -282,8 +285,9 @@ def load_translator(lang: str, config: ModelConfig) -> MarianTranslator:
         tokenizer = MarianTokenizer.from_pretrained(source, revision=config.revision)
     # MarianTokenizer gets None for a missing source.spm and fails with TypeError on the path
     except (OSError, TypeError):
-        raise ModelNotFoundError(lang, config.id, f"models.{lang}.id",
-                                 f"its tokenizer files ({', '.join(_TOKENIZER_FILES)}) are missing") from None
+        raise ModelNotFoundError(
+            lang, config.id, f"models.{lang}.id", f"its tokenizer files ({', '.join(_TOKENIZER_FILES)}) are missing"
+        ) from None
     model.to(device)  # type: ignore[arg-type]  # transformers' stubs type `to` through a decorator
     model.eval()
     return MarianTranslator(lang, config, tokenizer, model, device)

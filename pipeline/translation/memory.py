@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_ALLOWED = "a TMX file or JSON Lines of {\"source\": ..., \"translation\": ...}"
+_ALLOWED = 'a TMX file or JSON Lines of {"source": ..., "translation": ...}'
 
 
 def normalise(text: str) -> str:
@@ -104,8 +104,11 @@ def _read_jsonl(path: Path) -> dict[tuple[str | None, str], str]:
             row = json.loads(line)
         except json.JSONDecodeError as err:
             raise _fail(path, f"line {number} is not JSON ({err.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("source"), str) \
-                or not isinstance(row.get("translation"), str):
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("source"), str)
+            or not isinstance(row.get("translation"), str)
+        ):
             raise _fail(path, f"line {number} lacks string fields `source` and `translation`")
         entries[(_primary(row.get("lang")), normalise(row["source"]))] = row["translation"]
     return entries

@@ -18,13 +18,20 @@ def _train_sentencepiece(texts: list[str], prefix: Path, vocab_size: int) -> Non
     import sentencepiece as spm
 
     corpus = prefix.with_suffix(".txt")
-    corpus.write_text("\n".join(line for text in texts for line in text.splitlines() if line.strip()),
-                      encoding="utf-8")
+    corpus.write_text("\n".join(line for text in texts for line in text.splitlines() if line.strip()), encoding="utf-8")
     spm.SentencePieceTrainer.train(
-        input=str(corpus), model_prefix=str(prefix), vocab_size=vocab_size, model_type="unigram",
-        character_coverage=1.0, bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0,
+        input=str(corpus),
+        model_prefix=str(prefix),
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        bos_id=-1,
+        eos_id=-1,
+        pad_id=-1,
+        unk_id=0,
         hard_vocab_limit=False,  # small corpora cannot always fill the asked-for vocabulary
-        minloglevel=2, num_threads=1,
+        minloglevel=2,
+        num_threads=1,
     )
 
 
@@ -62,8 +69,9 @@ def build_random_marian(
         _train_sentencepiece(texts, source, vocab_size)
         # the target side sees the same texts: its pieces only need to exist, not to be English
         _train_sentencepiece(texts, target, vocab_size)
-        pieces = dict.fromkeys(["</s>", "<unk>", *_pieces(source.with_suffix(".model")),
-                                *_pieces(target.with_suffix(".model"))])
+        pieces = dict.fromkeys(
+            ["</s>", "<unk>", *_pieces(source.with_suffix(".model")), *_pieces(target.with_suffix(".model"))]
+        )
         pieces.pop("<pad>", None)
         vocab = {piece: i for i, piece in enumerate(pieces)}
         if pad_vocab_to is not None:  # filler pieces so the output projection has the real size
@@ -76,22 +84,42 @@ def build_random_marian(
         (out_dir / "target.spm").write_bytes(target.with_suffix(".model").read_bytes())
 
     config = MarianConfig(
-        vocab_size=len(vocab), pad_token_id=pad_id, eos_token_id=0, decoder_start_token_id=pad_id,
-        forced_eos_token_id=0, d_model=d_model, encoder_layers=encoder_layers, decoder_layers=decoder_layers,
-        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn_dim,
-        decoder_ffn_dim=ffn_dim, activation_function="swish", scale_embedding=True,
-        max_position_embeddings=max_position_embeddings, share_encoder_decoder_embeddings=True,
+        vocab_size=len(vocab),
+        pad_token_id=pad_id,
+        eos_token_id=0,
+        decoder_start_token_id=pad_id,
+        forced_eos_token_id=0,
+        d_model=d_model,
+        encoder_layers=encoder_layers,
+        decoder_layers=decoder_layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        activation_function="swish",
+        scale_embedding=True,
+        max_position_embeddings=max_position_embeddings,
+        share_encoder_decoder_embeddings=True,
     )
     torch.manual_seed(seed)
     model = MarianMTModel(config)
     model.generation_config = GenerationConfig(
-        pad_token_id=pad_id, eos_token_id=0, decoder_start_token_id=pad_id, forced_eos_token_id=0,
-        bad_words_ids=[[pad_id]], num_beams=num_beams or 1, max_length=max_position_embeddings,
+        pad_token_id=pad_id,
+        eos_token_id=0,
+        decoder_start_token_id=pad_id,
+        forced_eos_token_id=0,
+        bad_words_ids=[[pad_id]],
+        num_beams=num_beams or 1,
+        max_length=max_position_embeddings,
     )
     model.save_pretrained(out_dir)
     tokenizer = MarianTokenizer(
-        str(out_dir / "source.spm"), str(out_dir / "target.spm"), str(out_dir / "vocab.json"),
-        source_lang="fr", target_lang="en", model_max_length=max_position_embeddings,
+        str(out_dir / "source.spm"),
+        str(out_dir / "target.spm"),
+        str(out_dir / "vocab.json"),
+        source_lang="fr",
+        target_lang="en",
+        model_max_length=max_position_embeddings,
     )
     tokenizer.save_pretrained(out_dir)
     return out_dir
