@@ -2,7 +2,7 @@
 
 Runs the whole pipeline offline with a tiny random MarianMT model (built once, like the test
 suite builds it, and kept in ``<out>/tiny-marian``) and a translation memory that supplies the
-English: ``tests/fixtures/seeds_en.tmx`` for the seeds, ``<corpus>/memory_en.jsonl`` for the dev
+English: ``seeds/seeds_en.tmx`` for the seeds, ``<corpus>/memory_en.jsonl`` for the dev
 corpus. Then it scores the digest:
 
 - ``bcubed``: BCubed precision/recall/F1 of the cited sentences of every section against gold
@@ -70,7 +70,7 @@ from pipeline.translation.memory import TranslationMemory, normalise  # noqa: E4
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SEED_MEMORY = ROOT / "tests" / "fixtures" / "seeds_en.tmx"
+SEED_MEMORY = ROOT / "seeds" / "seeds_en.tmx"
 SEED_GOLD = ROOT / "tests" / "fixtures" / "seed_events.yaml"
 FURNITURE = Path(__file__).resolve().parent / "data" / "furniture_fr.txt"
 DATE_TOLERANCE_DAYS = 2
