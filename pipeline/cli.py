@@ -173,7 +173,8 @@ def run(
             console.print(f"[yellow]{report.name}:[/] {terminal_safe(note)}", highlight=False)
     if result.digest_path is not None:
         digest = result.digest_path
-        console.print(f"digest: {terminal_safe(str(digest))} and {terminal_safe(str(digest.with_suffix('.json')))}")
+        shown = ", ".join(terminal_safe(str(digest.with_suffix(suffix))) for suffix in (".md", ".html", ".json"))
+        console.print(f"digest: {shown}")
     skipped = [d for d in result.documents if d["status"].startswith("skipped")]
     if skipped:
         err_console.print(
