@@ -24,51 +24,63 @@ from pipeline.errors import ConfigError
 DEFAULT_MODELS = {"fr": "Helsinki-NLP/opus-mt-fr-en"}
 
 
+def bounded(default: Any, low: float, high: float) -> Any:
+    """A numeric setting allowed in [low, high], declared with the field so the check cannot drift from it."""
+    return field(default=default, metadata={"range": (low, high)})
+
+
+# A share or similarity: a value outside [0, 1] is a mistake, never a setting.
+def share(default: float) -> Any:
+    return bounded(default, 0.0, 1.0)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """One source language's translation model and how to run it."""
 
     id: str
     revision: str = "main"  # pin a commit hash for reproducible runs
-    num_beams: int | None = None  # None: the model's own generation config (4 for opus-mt)
+    num_beams: int | None = bounded(None, 1, 64)  # None: the model's own generation config (4 for opus-mt)
     # max_new_tokens = ceil(source_tokens * max_length_ratio + max_length_extra), capped by
     # the model's window: bounded by the source so a repetition loop cannot run away.
-    max_length_ratio: float = 1.6
-    max_length_extra: int = 10
-    batch_tokens: int = 1024  # padded source tokens per length-sorted batch; beams multiply its memory
+    max_length_ratio: float = bounded(1.6, 0.1, 10.0)
+    max_length_extra: int = bounded(10, 0, 1024)
+    batch_tokens: int = bounded(
+        1024, 1, 1_000_000
+    )  # padded source tokens per length-sorted batch; beams multiply its memory
     device: str = "auto"
     dtype: str = "float32"
-    threads: int | None = None  # torch CPU threads; None: all cores available
+    threads: int | None = bounded(None, 1, 1024)  # torch CPU threads; None: all cores available
 
 
 @dataclass(frozen=True)
 class IngestConfig:
     languages: tuple[str, ...] = ("fr", "en", "de", "es", "it", "pt", "nl", "ru", "uk", "ko")
-    max_file_mb: float = 50.0  # larger files are skipped with a reason, not read into memory
+    max_file_mb: float = bounded(50.0, 0.001, 100_000.0)  # larger files are skipped with a reason, not read into memory
 
 
 @dataclass(frozen=True)
 class DedupConfig:
-    shingle_size: int = 5  # word shingles for document MinHash
-    bands: int = 14  # LSH bands x rows = permutations; 14 x 8 is about 0.72 Jaccard
-    rows: int = 8
-    doc_threshold: float = 0.7  # estimated Jaccard above which documents are near-duplicates
-    doc_containment: float = 0.42  # share of the smaller document's shingles found in the other
-    sentence_threshold: float = 0.85  # token-level similarity for near-identical sentences
-    seed: int = 1
+    shingle_size: int = bounded(5, 1, 50)  # word shingles for document MinHash
+    bands: int = bounded(14, 1, 1024)  # LSH bands x rows = permutations; 14 x 8 is about 0.72 Jaccard
+    rows: int = bounded(8, 1, 1024)
+    doc_threshold: float = share(0.7)  # estimated Jaccard above which documents are near-duplicates
+    doc_containment: float = share(0.42)  # share of the smaller document's shingles found in the other
+    sentence_threshold: float = share(0.85)  # token-level similarity for near-identical sentences
+    seed: int = bounded(1, 0, 2**32 - 1)
 
 
 @dataclass(frozen=True)
 class EventsConfig:
-    similarity_threshold: float = 0.2
-    date_window_days: int = 7
-    min_sentences: int = 1
+    similarity_threshold: float = share(0.2)
+    date_window_days: int = bounded(7, 0, 3650)
+    min_sentences: int = bounded(1, 1, 1000)
 
 
 @dataclass(frozen=True)
 class SummarizeConfig:
-    max_sentences: int = 4
-    mmr_lambda: float = 0.7
+    max_sentences: int = bounded(4, 1, 100)
+    mmr_lambda: float = share(0.7)
     flagged: str = "mark"  # "mark" keeps flagged translations with a marker; "drop" leaves them out
     aliases: str | None = None  # name alias file ("English name = French form | other form" per line)
 
@@ -153,12 +165,16 @@ def _build_section(source: str, prefix: str, cls: type, raw: Any, **fixed: Any) 
     if not isinstance(raw, dict):
         raise ConfigError(source, prefix, f"is {type(raw).__name__}", "a mapping of keys to values")
     hints = typing.get_type_hints(cls)
-    allowed = [f.name for f in dataclasses.fields(cls) if f.name not in fixed]
+    declared = {f.name: f for f in dataclasses.fields(cls) if f.name not in fixed}
     values: dict[str, Any] = dict(fixed)
     for key, value in raw.items():
-        if key not in allowed:
-            raise ConfigError(source, f"{prefix}.{key}", "is not a known key", ", ".join(allowed))
-        values[key] = _check_value(source, f"{prefix}.{key}", value, hints[key])
+        if key not in declared:
+            raise ConfigError(source, f"{prefix}.{key}", "is not a known key", ", ".join(declared))
+        checked = _check_value(source, f"{prefix}.{key}", value, hints[key])
+        bounds = declared[key].metadata.get("range")
+        if bounds is not None and checked is not None and not bounds[0] <= checked <= bounds[1]:
+            raise ConfigError(source, f"{prefix}.{key}", f"is {value!r}", f"a number from {bounds[0]} to {bounds[1]}")
+        values[key] = checked
     return cls(**values)
 
 
@@ -167,16 +183,13 @@ def _build_model(source: str, lang: str, raw: Any) -> ModelConfig:
         raw = {"id": raw}
     if not isinstance(raw, dict) or not raw.get("id"):
         raise ConfigError(source, f"models.{lang}.id", "is missing", "a hub id or a local directory")
-    model = _build_section(
+    return _build_section(
         source,
         f"models.{lang}",
         ModelConfig,
         {k: v for k, v in raw.items() if k != "id"},
         id=_check_value(source, f"models.{lang}.id", raw["id"], str),
     )
-    if model.num_beams == 0 or model.batch_tokens == 0 or model.threads == 0:
-        raise ConfigError(source, f"models.{lang}", "has a zero num_beams, batch_tokens or threads", "numbers >= 1")
-    return model
 
 
 _SECTIONS = {"ingest": IngestConfig, "dedup": DedupConfig, "events": EventsConfig, "summarize": SummarizeConfig}
