@@ -69,6 +69,7 @@ from pipeline.runner import ArtifactStore, run_pipeline  # noqa: E402
 from pipeline.translation.memory import TranslationMemory, normalise  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tiny test model is built by tests.support
 SEEDS = ROOT / "seeds"
 SEED_MEMORY = ROOT / "seeds" / "seeds_en.tmx"
 SEED_GOLD = ROOT / "tests" / "fixtures" / "seed_events.yaml"
@@ -93,7 +94,7 @@ def tiny_model(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     with FileLock(str(out / "tiny-marian.lock")):
         if not (model_dir / "config.json").is_file():
-            from pipeline.translation.random_model import build_random_marian
+            from tests.support.random_model import build_random_marian
 
             texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
             build_random_marian(model_dir, texts)

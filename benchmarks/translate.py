@@ -41,7 +41,7 @@ from pipeline.records import SentenceGroup  # noqa: E402
 from pipeline.stages import translate  # noqa: E402
 from pipeline.stages.base import StageContext  # noqa: E402
 from pipeline.translation.marian import load_translator  # noqa: E402
-from pipeline.translation.random_model import build_random_marian  # noqa: E402
+from tests.support.random_model import build_random_marian  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 # Ways to vary a sentence so that every text is distinct (nothing gained from cache or grouping)

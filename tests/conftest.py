@@ -15,10 +15,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="pipeline-tests-hf-")
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED_MEMORY = SEEDS / "seeds_en.tmx"
+from tests.support.paths import SEED_MEMORY, SEEDS  # noqa: E402  (after the hub variables)
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +38,7 @@ def seed_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random MarianMT model built offline from the seed texts (real loading path, gibberish output)."""
-    from pipeline.translation.random_model import build_random_marian
+    from tests.support.random_model import build_random_marian
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     return build_random_marian(tmp_path_factory.mktemp("tiny-marian"), texts)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_MEMORY, SEEDS
+
+from tests.support.paths import SEED_MEMORY, SEEDS
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

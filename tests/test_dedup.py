@@ -20,7 +20,7 @@ from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
 from pipeline.runner import ArtifactStore, inspect_stage, run_pipeline
 from pipeline.stages.base import StageContext
 from pipeline.stages.dedup import deduplicate, run
-from tests.conftest import SEEDS
+from tests.support.paths import SEEDS
 
 CONFIG = DedupConfig()
 # Sentences end at . ! ? (or a closing quote after them) before a space, a line break or a glued capital.

@@ -12,13 +12,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import SEED_MEMORY, SEEDS
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import Config, with_overrides
 from pipeline.runner import run_pipeline
 from pipeline.sources import load_original
+from tests.support.paths import SEED_MEMORY, SEEDS
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "pipeline" / "schemas" / "digest.schema.json"
 GENERATED_LINE = re.compile(r"^Generated at .*$", re.MULTILINE)

@@ -11,7 +11,7 @@ from pipeline.config import Config
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.runner import ArtifactStore
 from pipeline.stages.events import cluster_events, describe_groups, event_id, make_title
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 GOLD = FIXTURES / "seed_events.yaml"
 

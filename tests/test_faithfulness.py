@@ -21,8 +21,8 @@ from pipeline.evaluate import SentenceJudge, evaluate_digest, load_digest
 from pipeline.faithfulness import claims
 from pipeline.faithfulness.checker import Problem, SupportChecker, SupportResult, TransparentChecker
 from pipeline.faithfulness.citations import SourceDocument, SourceTexts, resolution_problem, translation_problems
-from pipeline.faithfulness.perturb import KINDS, perturbations
 from pipeline.records import Citation
+from tests.support.perturb import KINDS, perturbations
 
 MIN_CAUGHT = 0.95
 MAX_FALSE_ALARMS = 0.05

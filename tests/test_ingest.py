@@ -18,7 +18,7 @@ from pipeline.records import Document, Sentence
 from pipeline.runner import ArtifactStore, run_pipeline
 from pipeline.sources import load_original
 from pipeline.stages.ingest import _BATCH_SIZE, analyse_batch, analyse_documents, read_inputs
-from tests.conftest import SEEDS
+from tests.support.paths import SEEDS
 
 SEED_IDS = [p.stem for p in sorted(SEEDS.glob("*.txt"))]
 BOILERPLATE_MARKS = (

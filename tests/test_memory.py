@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEED_MEMORY
 
 from pipeline.errors import ConfigError
 from pipeline.translation.memory import TranslationMemory, normalise
+from tests.support.paths import SEED_MEMORY
 
 TMX_14 = """<?xml version="1.0" encoding="utf-8"?>
 <tmx version="1.4"><header srclang="fr" adminlang="en" segtype="sentence" datatype="plaintext"/>

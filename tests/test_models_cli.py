@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 from translate_fixtures import (
     offline_hub_cache,  # noqa: F401  (the hub_cache fixture)
     put_in_hub_cache,
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import Config, with_overrides
 from pipeline.translation.marian import model_statuses
+from tests.support.paths import SEEDS
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "400"}  # rich would otherwise wrap long paths in the table

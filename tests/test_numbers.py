@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.numbers import extract_numbers, missing_numbers
-from tests.conftest import SEEDS
+from tests.support.paths import SEEDS
 
 
 def values(text: str, lang: str) -> list[tuple[str, str]]:

@@ -11,12 +11,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import SEED_MEMORY, SEEDS
 
 from pipeline.config import Config
 from pipeline.numbers import missing_numbers
 from pipeline.records import Sentence
 from pipeline.runner import ArtifactStore, run_pipeline
+from tests.support.paths import SEED_MEMORY, SEEDS
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

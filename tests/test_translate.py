@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import SEED_MEMORY, SEEDS
 from translate_fixtures import (
     groups_of,
     make_context,
@@ -22,12 +21,13 @@ from pipeline.records import Translation
 from pipeline.stages import translate
 from pipeline.translation import marian
 from pipeline.translation.marian import MarianTranslator, load_translator, split_to_fit
+from tests.support.paths import SEED_MEMORY, SEEDS
 
 
 @pytest.fixture(scope="module")
 def short_window_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny model whose window is 32 tokens, so seed sentences overflow it."""
-    from pipeline.translation.random_model import build_random_marian
+    from tests.support.random_model import build_random_marian
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     return build_random_marian(tmp_path_factory.mktemp("short-window"), texts, max_position_embeddings=32)

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS
 
 from pipeline.config import Config, ModelConfig
 from pipeline.records import SentenceGroup
 from pipeline.stages.base import ProgressFactory, StageContext, no_progress
+from tests.support.paths import SEEDS
 
 
 @pytest.fixture(name="hub_cache")

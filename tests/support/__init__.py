@@ -1,0 +1,1 @@
+"""Test-only code shared by the tests and the benchmarks: never imported by the product."""
