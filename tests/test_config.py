@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pipeline.config import Config, load_config, parse_config, parse_model_overrides, with_overrides
+from pipeline.config import (
+    Config,
+    DedupConfig,
+    EventsConfig,
+    IngestConfig,
+    ModelConfig,
+    SummarizeConfig,
+    load_config,
+    parse_config,
+    parse_model_overrides,
+    with_overrides,
+)
 from pipeline.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +119,14 @@ def test_section_hash_changes_only_with_its_section() -> None:
     assert base.section_hash("dedup") == changed.section_hash("dedup")
     assert base.section_hash("summarize") != changed.section_hash("summarize")
     assert base.hash != changed.hash
+
+
+def test_models_yaml_documents_every_key_of_the_config() -> None:
+    """Each section of the shipped models.yaml names exactly the fields its dataclass declares."""
+    shipped = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    sections = {"ingest": IngestConfig, "dedup": DedupConfig, "events": EventsConfig, "summarize": SummarizeConfig}
+    for name, cls in sections.items():
+        assert set(shipped[name]) == {f.name for f in dataclasses.fields(cls)}, name
+    assert set(shipped["models"]["fr"]) == {f.name for f in dataclasses.fields(ModelConfig)}
+    top = {f.name for f in dataclasses.fields(Config)} - {"source"}
+    assert set(shipped) == top
