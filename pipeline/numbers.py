@@ -36,7 +36,7 @@ class _Language:
     ordinal: str  # day suffixes: 1er, 13th
 
 
-_FR_MONTHS = [
+FRENCH_MONTHS = [
     "janvier",
     "février",
     "mars",
@@ -50,7 +50,7 @@ _FR_MONTHS = [
     "novembre",
     "décembre",
 ]
-_EN_MONTHS = [
+ENGLISH_MONTHS = [
     "january",
     "february",
     "march",
@@ -67,7 +67,7 @@ _EN_MONTHS = [
 
 FRENCH = _Language(
     months={
-        **{m: i for i, m in enumerate(_FR_MONTHS, 1)},
+        **{m: i for i, m in enumerate(FRENCH_MONTHS, 1)},
         "fevrier": 2,
         "aout": 8,
         "decembre": 12,
@@ -116,7 +116,7 @@ FRENCH = _Language(
 
 ENGLISH = _Language(
     months={
-        **{m: i for i, m in enumerate(_EN_MONTHS, 1)},
+        **{m: i for i, m in enumerate(ENGLISH_MONTHS, 1)},
         "jan.": 1,
         "feb.": 2,
         "aug.": 8,

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import snowballstemmer
 
+from pipeline.numbers import ENGLISH_MONTHS, FRENCH_MONTHS
+
 # English function words: they carry no claim of their own, so coverage ignores them.
 STOPWORDS = frozenset(
     {
@@ -236,6 +238,14 @@ _NAME_JOINERS = frozenset({"of", "for", "and", "de", "du", "the", "al", "bin", "
 NAME_LANGUAGES = frozenset({"en", "fr"})
 # Honorifics are no part of the identity a name check is about ("Mr Kim" is "M. Kim").
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir"})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Séoul" and "seoul" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 # Common words that English capitalises and French does not, paired by meaning: calendar and
 # compass words. Vocabulary of the two languages, not names: a name needs its own spelling.
 _CALENDAR_COMPASS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -247,40 +257,7 @@ _CALENDAR_COMPASS: tuple[tuple[str, tuple[str, ...]], ...] = (
             strict=True,
         )
     ),
-    *(
-        (en, (fr,))
-        for en, fr in zip(
-            (
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ),
-            (
-                "janvier",
-                "fevrier",
-                "mars",
-                "avril",
-                "mai",
-                "juin",
-                "juillet",
-                "aout",
-                "septembre",
-                "octobre",
-                "novembre",
-                "decembre",
-            ),
-            strict=True,
-        )
-    ),
+    *((en, (fold(fr),)) for en, fr in zip(ENGLISH_MONTHS, FRENCH_MONTHS, strict=True)),
     ("north", ("nord",)),
     ("northern", ("nord", "septentrional")),
     ("south", ("sud",)),
@@ -315,12 +292,6 @@ _CONTRACTIONS = (
 _OPENERS = set("“«‘(:.!?—–-[")
 _STRAIGHT_QUOTES = set("\"'")
 _STEMMER = snowballstemmer.stemmer("english")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Séoul" and "seoul" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def plain_words(text: str) -> list[str]:
