@@ -237,12 +237,16 @@ def evaluate(
         float | None, typer.Option(help="Exit 3 when the support rate is below this (0..1).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print faithfulness.json instead of tables.")] = False,
+    aliases: Annotated[
+        Path | None,
+        typer.Option(help="Name alias file (English = French | other); default: the one the run used."),
+    ] = None,
 ) -> None:
     """Check a digest against its sources; write faithfulness.json beside it."""
     from pipeline.evaluate import evaluate_path, report_tables
 
     try:
-        report = evaluate_path(target)
+        report = evaluate_path(target, aliases=aliases)
     except PipelineError as err:
         raise _fail(err) from None
     console = Console()

@@ -26,6 +26,7 @@ from pipeline.faithfulness.checker import (
     TransparentChecker,
 )
 from pipeline.faithfulness.citations import SourceDocument, SourceTexts, resolution_problem, translation_problems
+from pipeline.faithfulness.claims import Aliases, read_aliases
 from pipeline.faithfulness.report import CitationVerdict, FaithfulnessReport, SentenceVerdict
 from pipeline.html_digest import FAITHFULNESS_PAGE, faithfulness_page
 from pipeline.records import Citation, SummarySentence
@@ -99,11 +100,20 @@ _DIGEST_SHAPE: dict[str, Any] = {
 }
 
 
-def evaluate_path(target: Path, checker: SupportChecker | None = None) -> FaithfulnessReport:
-    """Evaluate ``target`` (a run folder or a digest.json); write faithfulness.json beside it."""
+def evaluate_path(
+    target: Path, checker: SupportChecker | None = None, aliases: Path | None = None
+) -> FaithfulnessReport:
+    """Evaluate ``target`` (a run folder or a digest.json); write faithfulness.json beside it.
+
+    ``aliases``: a name alias file; by default the one the run's summarize stage used, so the
+    evaluator accepts the same names the summaries were built with."""
     digest_path = target / "digest.json" if target.is_dir() else target
+    alias_file = aliases or _run_alias_file(digest_path.parent)
+    names = read_aliases(str(alias_file)) if alias_file else None
     # only the files the run's manifest recorded are read (none without a manifest)
-    report = evaluate_digest(load_digest(digest_path), digest_path, checker, recorded_inputs(digest_path.parent))
+    report = evaluate_digest(
+        load_digest(digest_path), digest_path, checker, recorded_inputs(digest_path.parent), aliases=names
+    )
     target_path = digest_path.parent / REPORT_NAME
     try:
         _write_atomically(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -138,13 +148,14 @@ def evaluate_digest(
     digest_path: Path,
     checker: SupportChecker | None = None,
     recorded: dict[str, str] | None = None,
+    aliases: Aliases | None = None,
 ) -> FaithfulnessReport:
     """Every summary sentence of an already loaded digest, judged against its citations.
 
     ``recorded`` (path -> sha256, see ``recorded_inputs``) limits the files read; without it
     the digest's own document paths are trusted, so pass it for any digest from elsewhere.
     """
-    judge = SentenceJudge(digest, digest_path, checker, recorded)
+    judge = SentenceJudge(digest, digest_path, checker, recorded, aliases)
     report = FaithfulnessReport(str(digest_path), judge.checker.signature())
     for event in digest["events"]:
         report.sentences += [
@@ -162,13 +173,14 @@ class SentenceJudge:
         digest_path: Path,
         checker: SupportChecker | None = None,
         recorded: dict[str, str] | None = None,
+        aliases: Aliases | None = None,
     ):
         documents = {
             d["doc_id"]: SourceDocument(d["doc_id"], d["path"], d.get("lang"), d.get("encoding"), d.get("line"))
             for d in digest["documents"]
         }
         self.langs = {doc_id: d.lang for doc_id, d in documents.items() if d.lang}
-        self.checker: SupportChecker = checker or TransparentChecker(source_langs=self.langs)
+        self.checker: SupportChecker = checker or TransparentChecker(source_langs=self.langs, aliases=aliases or {})
         self.sources = SourceTexts(documents, digest_path.parent, recorded)
 
     def judge(self, event_id: str, index: int, sentence_data: dict[str, Any]) -> SentenceVerdict:
@@ -198,6 +210,16 @@ class SentenceJudge:
             for c, r, a, p in zip(citations, resolution, alone, precise, strict=True)
         )
         return SentenceVerdict(event_id, index, text, joint.supported, joint.score, tuple(problems), verdicts)
+
+
+def _run_alias_file(run_dir: Path) -> Path | None:
+    """The alias file the run's config named (``summarize.aliases``), if the manifest has one."""
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        value = manifest["config"]["summarize"]["aliases"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+    return Path(value) if isinstance(value, str) and value else None
 
 
 def recorded_inputs(run_dir: Path) -> dict[str, str]:

@@ -214,3 +214,35 @@ def test_the_seed_digest_is_supported(seed_digest: Path) -> None:
     assert report["overall"]["support_rate"] >= MIN_SEED_SUPPORT
     assert report["overall"]["citation_recall"] >= MIN_SEED_SUPPORT
     assert report["overall"]["unresolved_citations"] == 0
+
+
+def test_an_alias_file_accounts_for_a_name_with_no_shared_spelling(tmp_path: Path) -> None:
+    """ "Earth" has no French spelling in "la Terre": an error without the user's alias file, fine with it."""
+    source = (
+        "Le satellite CSO-3 observera la Terre depuis une orbite basse, "
+        "a annoncé le ministère des Armées jeudi 7 mars 2024."
+    )
+    english = (
+        "The CSO-3 satellite will observe Earth from a low orbit, "
+        "the Ministry of the Armed Forces announced on Thursday 7 March 2024."
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(f" date 2024-03\n{source}\n", encoding="utf-8")
+    memory = tmp_path / "memory.jsonl"
+    memory.write_text(json.dumps({"source": source, "translation": english}) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(tmp_path / "in"), "--out", str(run), "--memory", str(memory), "-q"])
+    assert result.exit_code == 0, result.output
+
+    def problems(*extra: str) -> list[str]:
+        outcome = runner.invoke(app, ["evaluate", str(run), "--json", *extra])
+        assert outcome.exit_code == 0, outcome.output
+        return [p["code"] for s in json.loads(outcome.output)["sentences"] for p in s["problems"]]
+
+    assert problems() == ["entity-not-in-source"]
+    names = tmp_path / "names.txt"
+    names.write_text("Earth = Terre\n", encoding="utf-8")
+    assert problems("--aliases", str(names)) == []
+    names.write_text("Earth Terre\n", encoding="utf-8")
+    broken = runner.invoke(app, ["evaluate", str(run), "--aliases", str(names)])
+    assert broken.exit_code == 1 and "summarize.aliases" in broken.output

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import snowballstemmer
 
+from pipeline.errors import ConfigError
 from pipeline.numbers import ENGLISH_MONTHS, FRENCH_MONTHS
 
 # English function words: they carry no claim of their own, so coverage ignores them.
@@ -639,3 +640,20 @@ def _same_name(word: str, vocabulary: set[str]) -> bool:
         or difflib.SequenceMatcher(None, word, other).ratio() >= NAME_SIMILARITY
         for other in vocabulary
     )
+
+
+def read_aliases(path: str | None) -> Aliases:
+    """The user's name alias file (``summarize.aliases``), or none."""
+    if path is None:
+        return {}
+    try:
+        return load_aliases(Path(path).expanduser())
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(
+            "",
+            "summarize.aliases",
+            f"cannot be read: {path} ({err})",
+            "a UTF-8 text file of `English name = French form` lines",
+        ) from None
+    except ValueError as err:
+        raise ConfigError("", "summarize.aliases", str(err)) from None

@@ -25,14 +25,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 
 from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
-from pipeline.errors import ConfigError
 from pipeline.faithfulness.checker import TransparentChecker
-from pipeline.faithfulness.claims import Aliases, load_aliases
+from pipeline.faithfulness.claims import Aliases, read_aliases
 from pipeline.features import content_words, tfidf
 from pipeline.numbers import NumberMention, extract_numbers
 from pipeline.records import (
@@ -476,23 +474,6 @@ class Summarizer:
 
     def _doc_order(self, doc_id: str) -> tuple[int, str]:
         return self.doc_index.get(doc_id, len(self.doc_index)), doc_id
-
-
-def read_aliases(path: str | None) -> Aliases:
-    """The user's name alias file (``summarize.aliases``), or none."""
-    if path is None:
-        return {}
-    try:
-        return load_aliases(Path(path).expanduser())
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(
-            "",
-            "summarize.aliases",
-            f"cannot be read: {path} ({err})",
-            "a UTF-8 text file of `English name = French form` lines",
-        ) from None
-    except ValueError as err:
-        raise ConfigError("", "summarize.aliases", str(err)) from None
 
 
 def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> list[Candidate]:
