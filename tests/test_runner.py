@@ -4,15 +4,20 @@ resume, invalidation, --force, --until, crash safety, missing stages and the man
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from pipeline import runner
+from pipeline.cli import app
 from pipeline.config import Config, parse_config
 from pipeline.errors import StageNotRunError, UsageError
 from pipeline.records import Document, Sentence
 from pipeline.stages.base import Artifact, Stage, StageContext, StageOutput
+from tests.support.paths import SEEDS
 
 CALLS: list[str] = []
 
@@ -227,3 +232,45 @@ def test_a_real_stage_fingerprint_covers_the_modules_it_imports() -> None:
     closure = CodeHasher().closure(dedup.STAGE.run.__module__, {"pipeline"})
     assert {"pipeline", "pipeline.stages.dedup", "pipeline.matching", "pipeline.records"} <= closure
     assert "pipeline.cli" not in closure and "pipeline.runner" not in closure
+
+
+_HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from pipeline.runner import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(run_dir: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the run folder's lock for ``seconds``."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(run_dir), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_run_into_a_folder_another_process_holds_exits_1_naming_it(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    holder = _hold_lock(run_dir, 60)
+    try:
+        result = CliRunner().invoke(app, ["run", str(SEEDS), "--out", str(run_dir), "--until", "ingest"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert f"process {holder.pid}" in " ".join(result.output.split())
+    assert not (run_dir / "ingest").exists()
+
+
+def test_wait_starts_the_run_when_the_other_process_lets_go(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    holder = _hold_lock(run_dir, 2)
+    result = CliRunner().invoke(app, ["run", str(SEEDS), "--out", str(run_dir), "--until", "ingest", "--wait"])
+    holder.wait()
+    assert result.exit_code == 0, result.output
+    assert (run_dir / "ingest" / "_done.json").is_file()
