@@ -3,10 +3,17 @@ once per process, never at import."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 FRENCH_MODEL = "fr_core_news_md"
+# The NER component has its own token-to-vector layer, so the tagger, parser and lemmatizer
+# can be left out when only entities are wanted: the same entities, in about half the time.
+_ENTITIES_ONLY = ("ner",)
+_BATCH = 64
+
+Entities = tuple[tuple[str, str], ...]
 
 
 @lru_cache(maxsize=1)
@@ -20,10 +27,20 @@ def french() -> Any | None:
         return None
 
 
+def _without_entity_free_pipes(nlp: Any) -> list[str]:
+    return [name for name in nlp.pipe_names if name not in _ENTITIES_ONLY]
+
+
 @lru_cache(maxsize=65536)
-def french_entities(text: str) -> tuple[tuple[str, str], ...]:
+def french_entities(text: str) -> Entities:
     """Named entities of a French text as (text, label) pairs, in order; () without spaCy."""
+    return french_entities_of([text])[0]
+
+
+def french_entities_of(texts: Sequence[str]) -> list[Entities]:
+    """``french_entities`` of many texts at once, batched through the pipeline."""
     nlp = french()
     if nlp is None:
-        return ()
-    return tuple((ent.text, ent.label_) for ent in nlp(text).ents)
+        return [() for _ in texts]
+    docs = nlp.pipe(texts, batch_size=_BATCH, disable=_without_entity_free_pipes(nlp))
+    return [tuple((ent.text, ent.label_) for ent in doc.ents) for doc in docs]

@@ -16,16 +16,21 @@ headline) is not an event of its own: it goes to one background section.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from scipy import sparse
 
+from pipeline import linkage
 from pipeline.config import EventsConfig
-from pipeline.dates import DAY, Period, TimeMention, infer_document_period, parse_period, resolve_times
-from pipeline.features import actors, content_words, normalise_rows, quantities, set_vectors, tfidf
+from pipeline.dates import DAY, MONTH, Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
+from pipeline.linkage import Span
+from pipeline.nlp import french_entities_of
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.stages.artifacts import DOCUMENTS, EVENTS, GROUPS, SENTENCES, TRANSLATIONS
 from pipeline.stages.base import Stage, StageContext, StageOutput
@@ -147,169 +152,230 @@ def describe_groups(
     return facts
 
 
-def _could_be_same_time(a: GroupFacts, b: GroupFacts, window: timedelta) -> bool:
-    """False when the two groups' times rule out one happening."""
-    a_periods, b_periods = a.periods, b.periods
-    if a_periods and b_periods:
-        return any(p.gap_days(q) <= window.days for p in a_periods for q in b_periods)
-    # a report cannot tell what happened after it was published
-    if a_periods and b.published_by is not None:
-        return min(p.start for p in a_periods) <= b.published_by + window
-    if b_periods and a.published_by is not None:
-        return min(p.start for p in b_periods) <= a.published_by + window
-    return True
+# --- segments: a report cut where the happening it tells changes ------------------------------
 
-
-def compatibility(facts: list[GroupFacts], window_days: int) -> np.ndarray:
-    window = timedelta(days=window_days)
-    size = len(facts)
-    allowed = np.ones((size, size), dtype=bool)
-    for i in range(size):
-        for j in range(i + 1, size):
-            allowed[i, j] = allowed[j, i] = _could_be_same_time(facts[i], facts[j], window)
-    return allowed
+# Two day-precise times further apart than this are two happenings within one report
+# ("samedi" the landfall, "jeudi" the visit); a month or a multi-day span overlaps its days.
+_SPLIT_GAP_DAYS = 1
+# The lead of a report (headline and first sentences) states the happening it is about.
+_LEAD_SENTENCES = 3
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """Per group: feature rows in each space (L2-normalised) with their weights; per pair,
-    the bonus for standing together in a report; per group, its anchors (rare actors,
-    quantities, days), of which two clusters must share one unless they are neighbours."""
+class SentenceFacts:
+    """One sentence as segmenting sees it: its group and the current times it gives."""
 
-    spaces: tuple[tuple[float, np.ndarray], ...]
-    pair_bonus: np.ndarray
-    anchors: tuple[frozenset[str], ...]
+    sentence: Sentence
+    group: int  # index into the GroupFacts list
+    periods: tuple[Period, ...]  # current day- or month-precise periods (see ``is_current``)
+    leans_back: bool  # opens by pointing back to the sentence before ("He added", "Cette révélation")
 
 
-def gather_evidence(facts: list[GroupFacts]) -> Evidence:
-    english = tfidf([content_words(f.translation, "en") for f in facts])
-    source = tfidf([[w for s in f.sources for w in content_words(s, f.group.lang or "fr")] for f in facts])
-    named = [actors(f.translation, f.sources) for f in facts]
-    numbers = [
-        quantities(f.translation, "en").union(*(quantities(s, f.group.lang or "fr") for s in f.sources)) for f in facts
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive-in-spirit sentences of one report about one happening, and when it was."""
+
+    doc_id: str
+    sentences: tuple[SentenceFacts, ...]
+    period: Period | None
+
+    @property
+    def groups(self) -> list[int]:
+        return [s.group for s in self.sentences]
+
+
+def sentence_facts(
+    facts: list[GroupFacts], sentences: list[Sentence], documents: list[Document]
+) -> list[SentenceFacts]:
+    """Per grouped sentence, in document order: its current times, in the source and in the
+    English translation of its group."""
+    bases, _ = document_bases(documents)
+    group_of = {sid: n for n, f in enumerate(facts) for sid in f.group.sentence_ids}
+    result = []
+    for sentence in sorted(sentences, key=lambda s: (s.doc_id, s.start, s.end)):
+        if sentence.sentence_id not in group_of:
+            continue
+        group = facts[group_of[sentence.sentence_id]]
+        base = bases.get(sentence.doc_id)
+        mentions = resolve_times(sentence.text, sentence.lang or group.group.lang or "fr", base)
+        if group.translation:
+            mentions += resolve_times(group.translation, "en", base)
+        periods = tuple(
+            sorted(
+                {
+                    m.period
+                    for m in mentions
+                    if m.period is not None and m.period.grain in (DAY, MONTH) and is_current(m.period, base)
+                }
+            )
+        )
+        leans_back = _opens_anaphorically(sentence.text, sentence.lang or "fr", group.translation)
+        result.append(SentenceFacts(sentence, group_of[sentence.sentence_id], periods, leans_back))
+    return result
+
+
+def _opens_anaphorically(source: str, lang: str, english: str) -> bool:
+    texts = [("en", english), (lang, source)]
+    return any(lang in _ANAPHORIC_OPENING and _ANAPHORIC_OPENING[lang].match(text) for lang, text in texts if text)
+
+
+def _agrees(periods: tuple[Period, ...], period: Period) -> bool:
+    return any(p.gap_days(period) <= _SPLIT_GAP_DAYS for p in periods)
+
+
+def main_period(sentences: list[SentenceFacts]) -> Period | None:
+    """The time a report is mostly about: the period most of its dated sentences agree with,
+    the lead counting double; then the most precise, then the earliest mentioned."""
+    weights = [2 if n < _LEAD_SENTENCES else 1 for n in range(len(sentences))]
+    candidates = [(p, n) for n, s in enumerate(sentences) for p in s.periods]
+    if not candidates:
+        return None
+
+    def rank(candidate: tuple[Period, int]) -> tuple[int, int, int]:
+        period, position = candidate
+        support = sum(w for s, w in zip(sentences, weights, strict=True) if _agrees(s.periods, period))
+        return (-support, period.days, position)
+
+    return min(candidates, key=rank)[0]
+
+
+def segment_document(sentences: list[SentenceFacts]) -> list[Segment]:
+    """The report's main happening, and one segment per other happening it dates apart; a
+    sentence with no time of its own stays with the one before it only when it leans back."""
+    main = main_period(sentences)
+    parts: dict[Period | None, list[SentenceFacts]] = {main: []}
+    current: Period | None = main
+    for facts in sentences:
+        if facts.periods and main is not None and not _agrees(facts.periods, main):
+            current = min(facts.periods, key=lambda p: (p.days, p.start))
+            current = next((key for key in parts if key is not None and _agrees((key,), current)), current)
+        elif facts.periods or not facts.leans_back:
+            current = main
+        parts.setdefault(current, []).append(facts)
+    doc_id = sentences[0].sentence.doc_id
+    return [Segment(doc_id, tuple(members), period) for period, members in parts.items() if members]
+
+
+def segments(sentences: list[SentenceFacts]) -> list[Segment]:
+    by_document: dict[str, list[SentenceFacts]] = {}
+    for facts in sentences:
+        by_document.setdefault(facts.sentence.doc_id, []).append(facts)
+    return [segment for doc_id in sorted(by_document) for segment in segment_document(by_document[doc_id])]
+
+
+# --- linking segments across reports --------------------------------------------------------
+
+# Weights of the evidence that two segments tell one happening (they sum to 1).
+_WEIGHT_ENGLISH_WORDS = 0.3
+_WEIGHT_SOURCE_WORDS = 0.3
+_WEIGHT_NAMES = 0.3
+_WEIGHT_QUANTITIES = 0.1
+# Blocking: two segments are compared only when they share a term that at most this many
+# segments use. A term every report of a year uses ("Macron", "gouvernement") says nothing
+# about which happening two reports tell, and comparing all their pairs is what costs n².
+_BLOCKING_MAX_POSTINGS = 100
+
+
+def segment_vectors(parts: list[Segment], facts: list[GroupFacts]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Per segment, the weighted feature row (dot products are similarities) and the row of
+    terms used for blocking."""
+    texts = sorted({s.sentence.text for part in parts for s in part.sentences})
+    entities = dict(zip(texts, french_entities_of(texts), strict=True))
+    english_words, source_words, named, numbers = [], [], [], []
+    for part in parts:
+        groups = sorted(set(part.groups))
+        english = [facts[g].translation for g in groups]
+        sources = [(s.sentence.text, s.sentence.lang or "fr") for s in part.sentences]
+        english_words.append([w for text in english for w in content_words(text, "en")])
+        source_words.append([w for text, lang in sources for w in content_words(text, lang)])
+        named.append(
+            [
+                name
+                for g, text in zip(groups, english, strict=True)
+                for name in names(text, (e for s in part.sentences if s.group == g for e in entities[s.sentence.text]))
+            ]
+        )
+        numbers.append(
+            [q for text in english for q in quantities(text, "en")]
+            + [q for text, lang in sources for q in quantities(text, lang)]
+        )
+    blocks = [
+        (_WEIGHT_ENGLISH_WORDS, sparse_tfidf(english_words)),
+        (_WEIGHT_SOURCE_WORDS, sparse_tfidf(source_words)),
+        (_WEIGHT_NAMES, sparse_tfidf(named)),
+        (_WEIGHT_QUANTITIES, sparse_tfidf(numbers)),
     ]
-    spaces = (
-        (_WEIGHT_ENGLISH_WORDS, english),
-        (_WEIGHT_SOURCE_WORDS, source),
-        (_WEIGHT_ACTORS, set_vectors(named)),
-        (_WEIGHT_QUANTITIES, set_vectors(numbers)),
+    weighted = sparse.hstack([math.sqrt(w) * m for w, m in blocks], format="csr")
+    terms = sparse.hstack([blocks[1][1], blocks[2][1], blocks[3][1]], format="csr")
+    return weighted, terms
+
+
+def candidate_pairs(terms: sparse.csr_matrix, spans: list[Span | None], window: int) -> sparse.coo_matrix:
+    """Pairs of segments that share a distinctive term and whose times may be one happening."""
+    present = (terms > 0).astype(np.float64).tocsc()
+    postings = np.diff(present.indptr)
+    distinctive = present[:, np.flatnonzero((postings >= 2) & (postings <= _BLOCKING_MAX_POSTINGS))]
+    shared = sparse.triu(distinctive @ distinctive.T, k=1).tocoo()
+    keep = [
+        k
+        for k, (i, j) in enumerate(zip(shared.row, shared.col, strict=True))
+        if spans[i] is None or spans[j] is None or spans[i].joined(spans[j]).fits(window)
+    ]
+    return sparse.coo_matrix(
+        (np.ones(len(keep)), (shared.row[keep], shared.col[keep])), shape=shared.shape, dtype=np.float64
     )
-    naming = Counter(actor for group_actors in named for actor in group_actors)
-    common = {actor for actor, count in naming.items() if count > _ANCHOR_MAX_SHARE * len(facts)}
-    anchors = tuple(
-        frozenset(group_actors - common)
-        | {f"#{n}" for n in group_numbers}
-        | {f"@{p.start.isoformat()}" for p in f.periods if p.days == 1}
-        for f, group_actors, group_numbers in zip(facts, named, numbers, strict=True)
-    )
-    size = len(facts)
-    bonus = np.zeros((size, size))
-    for i, a in enumerate(facts):
-        for j in range(i + 1, size):
-            bonus[i, j] = bonus[j, i] = _neighbour_bonus(a, facts[j])
-    return Evidence(spaces, bonus, anchors)
 
 
-def _opens_anaphorically(facts: GroupFacts) -> bool:
-    texts = [("en", facts.translation)] + [(facts.group.lang or "fr", s) for s in facts.sources]
-    return any(lang in _ANAPHORIC_OPENING and _ANAPHORIC_OPENING[lang].match(text) for lang, text in texts)
+def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsConfig) -> list[list[int]]:
+    """Clusters of segments (indices), each one happening."""
+    if not parts:
+        return []
+    weighted, terms = segment_vectors(parts, facts)
+    spans = [_span(part.period) for part in parts]
+    pairs = candidate_pairs(terms, spans, config.date_window_days)
+    similarity = np.asarray(weighted[pairs.row].multiply(weighted[pairs.col]).sum(axis=1)).ravel()
+    edges = {(int(i), int(j)): float(s) for i, j, s in zip(pairs.row, pairs.col, similarity, strict=True)}
+    return linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
 
 
-def _neighbour_bonus(a: GroupFacts, b: GroupFacts) -> float:
-    """Neighbours in one report, unless the times they give differ."""
-    pairs = [(j - i) for doc_a, i in a.positions for doc_b, j in b.positions if doc_a == doc_b]
-    if not pairs or not _same_time(a, b):
-        return 0.0
-    step = min(pairs, key=abs)
-    bonus = _NEIGHBOUR_BONUS.get(abs(step), 0.0)
-    later = b if step > 0 else a
-    if abs(step) == 1 and _opens_anaphorically(later):
-        bonus += _CONTINUATION_BONUS
-    return bonus
+def _span(period: Period | None) -> Span | None:
+    return Span(period.start.toordinal(), period.end.toordinal()) if period is not None else None
 
 
-def _same_time(a: GroupFacts, b: GroupFacts) -> bool:
-    """No times to compare, or two that overlap over at least half of the shorter one:
-    "last month" after "yesterday" moves the story to another time."""
-    if not a.periods or not b.periods:
-        return True
-    for p in a.periods:
-        for q in b.periods:
-            overlap = (min(p.end, q.end) - max(p.start, q.start)).days + 1
-            if overlap > 0 and 2 * overlap >= min(p.days, q.days):
-                return True
-    return False
+def cluster_groups(
+    facts: list[GroupFacts], parts: list[Segment], config: EventsConfig
+) -> list[tuple[list[int], list[Segment]]]:
+    """Groups (indices) per happening, with the segments that tell it: a group that several
+    segments share goes where most of its sentences are, the earliest such cluster on a tie."""
+    clusters = link_segments(parts, facts, config)
+    votes: dict[int, Counter[int]] = {}
+    for c, members in enumerate(clusters):
+        for part in members:
+            for group in parts[part].groups:
+                votes.setdefault(group, Counter())[c] += 1
+    placed: dict[int, list[int]] = {}
+    for group in range(len(facts)):
+        ballot = votes.get(group)
+        home = min(ballot, key=lambda c: (-ballot[c], c)) if ballot else len(clusters) + group
+        placed.setdefault(home, []).append(group)
+    return [
+        (sorted(groups), [parts[p] for p in clusters[home]] if home < len(clusters) else [])
+        for home, groups in sorted(placed.items())
+    ]
 
 
-def _centroid_similarity(sums: list[np.ndarray], row: int, weights: list[float]) -> np.ndarray:
-    """Weighted cosine between cluster ``row``'s centroid and every cluster's centroid."""
-    total = np.zeros(len(sums[0]))
-    for weight, summed in zip(weights, sums, strict=True):
-        centroids = normalise_rows(summed)
-        total += weight * (centroids @ centroids[row])
-    return total
+def happening_period(told: list[Segment]) -> Period | None:
+    """When the happening was: the period that the most reports telling it agree with, then the
+    most precise, then the earliest."""
+    dated = [(part.period, part.doc_id) for part in told if part.period is not None]
+    if not dated:
+        return None
 
+    def rank(period: Period) -> tuple[int, int, date]:
+        agreeing = {doc_id for other, doc_id in dated if other.gap_days(period) <= _SPLIT_GAP_DAYS}
+        return (-len(agreeing), period.days, period.start)
 
-def cluster(evidence: Evidence, facts: list[GroupFacts], allowed: np.ndarray, threshold: float) -> list[list[int]]:
-    """Agglomerative clustering on centroids, plus the mean bonus between members.
-
-    Centroids, unlike pair averages, let a cluster's shared vocabulary build up as it grows.
-    A merge needs every member pair allowed by time, a shared anchor or two neighbours, and,
-    between clusters with no report in common, times on both sides: two reports are only
-    taken to tell one happening when both say when. Deterministic: equal scores merge
-    lowest indices first.
-    """
-    weights = [weight for weight, _ in evidence.spaces]
-    sums = [matrix.copy() for _, matrix in evidence.spaces]
-    pairwise = sum(weight * (matrix @ matrix.T) for weight, matrix in evidence.spaces) + evidence.pair_bonus
-    size = len(pairwise)
-    linkage = pairwise.copy()
-    bonus_sum = evidence.pair_bonus.copy()
-    can_merge = allowed.copy()
-    np.fill_diagonal(can_merge, False)
-    neighbours = evidence.pair_bonus > 0
-    anchors = list(evidence.anchors)
-    documents = [set(f.doc_ids) for f in facts]
-    dated = [bool(f.periods) for f in facts]
-    members: dict[int, list[int]] = {i: [i] for i in range(size)}
-
-    def acceptable(i: int, j: int) -> bool:
-        if not documents[i] & documents[j] and not (dated[i] and dated[j]):
-            return False
-        return bool(anchors[i] & anchors[j]) or bool(neighbours[i, j])
-
-    while True:
-        candidates = np.where(can_merge, linkage, -np.inf)
-        pair = None
-        for flat in np.argsort(-candidates, axis=None, kind="stable"):
-            i, j = divmod(int(flat), size)
-            if candidates[i, j] < threshold:
-                break
-            if acceptable(i, j):
-                pair = (min(i, j), max(i, j))
-                break
-        if pair is None:
-            break
-        i, j = pair
-        for summed in sums:
-            summed[i] += summed[j]
-            summed[j] = 0.0
-        bonus_sum[i, :] += bonus_sum[j, :]
-        bonus_sum[:, i] = bonus_sum[i, :]
-        can_merge[i, :] &= can_merge[j, :]
-        can_merge[:, i] = can_merge[i, :]
-        can_merge[j, :] = can_merge[:, j] = False
-        can_merge[i, i] = False
-        neighbours[i, :] |= neighbours[j, :]
-        neighbours[:, i] = neighbours[i, :]
-        anchors[i] |= anchors[j]
-        documents[i] |= documents[j]
-        dated[i] = dated[i] or dated[j]
-        members[i] += members.pop(j)
-        sizes = np.array([len(members.get(k, ())) or 1 for k in range(size)])
-        linkage[i, :] = _centroid_similarity(sums, i, weights) + bonus_sum[i, :] / (len(members[i]) * sizes)
-        linkage[:, i] = linkage[i, :]
-    return [sorted(m) for m in members.values()]
+    return min((period for period, _ in dated), key=rank)
 
 
 def is_background(cluster_facts: list[GroupFacts], min_sentences: int) -> bool:
@@ -405,10 +471,10 @@ def local_centrality(cluster_facts: list[GroupFacts]) -> list[float]:
     return [float(row.sum() - row[k]) for k, row in enumerate(block)]
 
 
-def build_event(cluster_facts: list[GroupFacts]) -> Event:
+def build_event(cluster_facts: list[GroupFacts], told: list[Segment] | None = None) -> Event:
     centrality = local_centrality(cluster_facts)
     chosen = _title_choice(cluster_facts, centrality)
-    period = best_date(cluster_facts, centrality)
+    period = happening_period(told or []) or best_date(cluster_facts, centrality)
     group_ids = sorted(f.group.group_id for f in cluster_facts)
     return Event(
         event_id=event_id(group_ids),
@@ -432,21 +498,21 @@ def background_event(cluster_facts: list[GroupFacts]) -> Event:
     )
 
 
-def cluster_events(facts: list[GroupFacts], config: EventsConfig) -> list[Event]:
+def cluster_events(
+    facts: list[GroupFacts], config: EventsConfig, sentences: list[SentenceFacts] | None = None
+) -> list[Event]:
     """Events in chronological order (undated ones after dated ones), the background last."""
     if not facts:
         return []
-    clusters = cluster(
-        gather_evidence(facts), facts, compatibility(facts, config.date_window_days), config.similarity_threshold
-    )
+    parts = segments(sentences or [])
     events: list[Event] = []
     background: list[GroupFacts] = []
-    for indices in clusters:
+    for indices, periods in cluster_groups(facts, parts, config):
         members = [facts[i] for i in indices]
         if is_background(members, config.min_sentences):
             background.extend(members)
         else:
-            events.append(build_event(members))
+            events.append(build_event(members, periods))
     events.sort(key=_chronological)
     if background:
         events.append(background_event(background))
@@ -465,7 +531,7 @@ def run(ctx: StageContext) -> StageOutput:
     translations = ctx.read(TRANSLATIONS)
     with ctx.progress("Clustering events", len(groups)) as bar:
         facts = describe_groups(groups, translations, sentences, documents)
-        events = cluster_events(facts, ctx.config.events)
+        events = cluster_events(facts, ctx.config.events, sentence_facts(facts, sentences, documents))
         bar.advance(len(groups))
     notes = []
     untranslated = sum(1 for f in facts if not f.translation)
