@@ -27,7 +27,7 @@ from scipy import sparse
 
 from pipeline import linkage
 from pipeline.config import EventsConfig
-from pipeline.dates import DAY, MONTH, Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.dates import DAY, Period, TimeMention, infer_document_period, parse_period, resolve_times
 from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
 from pipeline.linkage import Span
 from pipeline.nlp import french_entities_of
@@ -157,6 +157,12 @@ def describe_groups(
 # Two day-precise times further apart than this are two happenings within one report
 # ("samedi" the landfall, "jeudi" the visit); a month or a multi-day span overlaps its days.
 _SPLIT_GAP_DAYS = 1
+# A time vaguer than a month ("vendredi" in a report dated only by its month, "ces dernières
+# semaines") agrees with every happening of the month: it dates a sentence for no one.
+_PRECISE_DAYS = 31
+_VAGUE_DAYS = 92
+# Up to this many days, a period is a day or a few ("10 to 11 September"), not a month.
+_DAY_SPAN = 3
 # The lead of a report (headline and first sentences) states the happening it is about.
 _LEAD_SENTENCES = 3
 
@@ -167,7 +173,8 @@ class SentenceFacts:
 
     sentence: Sentence
     group: int  # index into the GroupFacts list
-    periods: tuple[Period, ...]  # current day- or month-precise periods (see ``is_current``)
+    periods: tuple[Period, ...]  # current periods of a month or less (see ``is_current``)
+    vague: tuple[Period, ...]  # current periods of up to a season: a weekday in a month-dated report
     leans_back: bool  # opens by pointing back to the sentence before ("He added", "Cette révélation")
 
 
@@ -185,11 +192,10 @@ class Segment:
 
 
 def sentence_facts(
-    facts: list[GroupFacts], sentences: list[Sentence], documents: list[Document]
+    facts: list[GroupFacts], sentences: list[Sentence], bases: dict[str, Period]
 ) -> list[SentenceFacts]:
     """Per grouped sentence, in document order: its current times, in the source and in the
-    English translation of its group."""
-    bases, _ = document_bases(documents)
+    English translation of its group, resolved against its document's base."""
     group_of = {sid: n for n, f in enumerate(facts) for sid in f.group.sentence_ids}
     result = []
     for sentence in sorted(sentences, key=lambda s: (s.doc_id, s.start, s.end)):
@@ -200,17 +206,11 @@ def sentence_facts(
         mentions = resolve_times(sentence.text, sentence.lang or group.group.lang or "fr", base)
         if group.translation:
             mentions += resolve_times(group.translation, "en", base)
-        periods = tuple(
-            sorted(
-                {
-                    m.period
-                    for m in mentions
-                    if m.period is not None and m.period.grain in (DAY, MONTH) and is_current(m.period, base)
-                }
-            )
-        )
+        current = sorted({m.period for m in mentions if m.period is not None and is_current(m.period, base)})
+        periods = tuple(p for p in current if p.days <= _PRECISE_DAYS)
+        vague = tuple(p for p in current if _PRECISE_DAYS < p.days <= _VAGUE_DAYS)
         leans_back = _opens_anaphorically(sentence.text, sentence.lang or "fr", group.translation)
-        result.append(SentenceFacts(sentence, group_of[sentence.sentence_id], periods, leans_back))
+        result.append(SentenceFacts(sentence, group_of[sentence.sentence_id], periods, vague, leans_back))
     return result
 
 
@@ -223,17 +223,27 @@ def _agrees(periods: tuple[Period, ...], period: Period) -> bool:
     return any(p.gap_days(period) <= _SPLIT_GAP_DAYS for p in periods)
 
 
+def _alike(a: Period, b: Period) -> bool:
+    """One happening's time told twice: close, and known to the same grain. "En octobre" and
+    "le 16 octobre" may be two happenings of one month."""
+    return a.gap_days(b) <= _SPLIT_GAP_DAYS and (a.days <= _DAY_SPAN) == (b.days <= _DAY_SPAN)
+
+
 def main_period(sentences: list[SentenceFacts]) -> Period | None:
-    """The time a report is mostly about: the period most of its dated sentences agree with,
-    the lead counting double; then the most precise, then the earliest mentioned."""
-    weights = [2 if n < _LEAD_SENTENCES else 1 for n in range(len(sentences))]
+    """The time a report is about: what its lead says, however vaguely ("vendredi" in a report
+    dated by its month); else the period most of its dated sentences agree with; among those,
+    the most precise, then the earliest mentioned."""
+    lead = sentences[:_LEAD_SENTENCES]
+    told = [p for s in lead for p in s.periods] or [p for s in lead for p in s.vague]
+    if told:
+        return min(told, key=lambda p: (p.days, p.start))
     candidates = [(p, n) for n, s in enumerate(sentences) for p in s.periods]
     if not candidates:
         return None
 
     def rank(candidate: tuple[Period, int]) -> tuple[int, int, int]:
         period, position = candidate
-        support = sum(w for s, w in zip(sentences, weights, strict=True) if _agrees(s.periods, period))
+        support = sum(1 for s in sentences if _agrees(s.periods, period))
         return (-support, period.days, position)
 
     return min(candidates, key=rank)[0]
@@ -246,10 +256,13 @@ def segment_document(sentences: list[SentenceFacts]) -> list[Segment]:
     parts: dict[Period | None, list[SentenceFacts]] = {main: []}
     current: Period | None = main
     for facts in sentences:
-        if facts.periods and main is not None and not _agrees(facts.periods, main):
-            current = min(facts.periods, key=lambda p: (p.days, p.start))
-            current = next((key for key in parts if key is not None and _agrees((key,), current)), current)
-        elif facts.periods or not facts.leans_back:
+        if facts.periods:
+            if main is None or not _agrees(facts.periods, main):
+                told = min(facts.periods, key=lambda p: (p.days, p.start))
+                current = next((key for key in parts if key is not None and _alike(key, told)), told)
+            else:
+                current = main
+        elif not facts.leans_back:
             current = main
         parts.setdefault(current, []).append(facts)
     doc_id = sentences[0].sentence.doc_id
@@ -257,9 +270,7 @@ def segment_document(sentences: list[SentenceFacts]) -> list[Segment]:
 
 
 def segments(sentences: list[SentenceFacts]) -> list[Segment]:
-    by_document: dict[str, list[SentenceFacts]] = {}
-    for facts in sentences:
-        by_document.setdefault(facts.sentence.doc_id, []).append(facts)
+    by_document = _by_document(sentences)
     return [segment for doc_id in sorted(by_document) for segment in segment_document(by_document[doc_id])]
 
 
@@ -340,6 +351,41 @@ def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsC
 
 def _span(period: Period | None) -> Span | None:
     return Span(period.start.toordinal(), period.end.toordinal()) if period is not None else None
+
+
+def dated_by_neighbours(
+    facts: list[GroupFacts], sentences: list[Sentence], documents: list[Document], config: EventsConfig
+) -> dict[str, Period]:
+    """Per document, the period its time expressions resolve against.
+
+    A report without a date header is dated by the reports it links to, whole, on words and
+    names alone (constrained by their given dates only): wire copies and follow-ups of one
+    happening are published within days. Its own latest full date is only a lower bound of
+    when it was written ("the fire of 15 April 2019" in a 2024 report), used when no dated
+    neighbour is found.
+    """
+    bases, given = document_bases(documents)
+    whole = [
+        Segment(doc_id, tuple(members), given.get(doc_id))
+        for doc_id, members in _by_document(sentence_facts(facts, sentences, {})).items()
+    ]
+    for members in link_segments(whole, facts, config):
+        dated = Counter(given[whole[m].doc_id] for m in members if whole[m].doc_id in given)
+        if not dated:
+            continue
+        neighbour = min(dated, key=lambda p: (-dated[p], p.start))
+        for m in members:
+            bases.setdefault(whole[m].doc_id, neighbour)
+            if whole[m].doc_id not in given:
+                bases[whole[m].doc_id] = neighbour
+    return bases
+
+
+def _by_document(sentences: list[SentenceFacts]) -> dict[str, list[SentenceFacts]]:
+    by_document: dict[str, list[SentenceFacts]] = {}
+    for facts in sentences:
+        by_document.setdefault(facts.sentence.doc_id, []).append(facts)
+    return by_document
 
 
 def cluster_groups(
@@ -531,7 +577,8 @@ def run(ctx: StageContext) -> StageOutput:
     translations = ctx.read(TRANSLATIONS)
     with ctx.progress("Clustering events", len(groups)) as bar:
         facts = describe_groups(groups, translations, sentences, documents)
-        events = cluster_events(facts, ctx.config.events, sentence_facts(facts, sentences, documents))
+        bases = dated_by_neighbours(facts, sentences, documents, ctx.config.events)
+        events = cluster_events(facts, ctx.config.events, sentence_facts(facts, sentences, bases))
         bar.advance(len(groups))
     notes = []
     untranslated = sum(1 for f in facts if not f.translation)
