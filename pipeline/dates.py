@@ -196,6 +196,25 @@ def _day(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Perio
     return _day_near(months[m["month"].lower()], int(m["day"]), base) if base else None
 
 
+def _weekday_day(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
+    """ "lundi 4 septembre": the day near the base that falls on that weekday, if any does."""
+    if base is None:
+        return None
+    return _on_weekday(
+        months[m["month"].lower()], int(m["day"]), _WEEKDAYS[m["weekday"].lower()], base.start.year, 1
+    ) or (_day_near(months[m["month"].lower()], int(m["day"]), base))
+
+
+def _on_weekday(month: int, day: int, weekday: int, around: int, years: int) -> Period | None:
+    """The day ``day``/``month`` of the year nearest ``around`` (within ``years``) on which it is
+    that weekday: the weekday a report gives with a date says which year the date is in."""
+    for offset in sorted(range(-years, years + 1), key=lambda o: (abs(o), o)):
+        period = day_period(around + offset, month, day)
+        if period is not None and period.start.weekday() == weekday:
+            return period
+    return None
+
+
 def _part_of_month(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
     month = months[m["month"].lower()]
     first, last = _MONTH_PART[m["part"].lower()]
@@ -240,6 +259,7 @@ _FRENCH_RULES = [
     _Rule("deadline", r"\bd['’]ici\s+(?:(?:à|la\s+fin\s+de|fin|le)\s+)?(?:{day}\s+)?(?:{month}\s+)?{year}", None),
     _Rule("day-month-year", r"\b{day}\s+{month}\s+{year}", _absolute_day),
     _Rule("part-of-month", r"\b{part}[\s-]+{month}(?:\s+{year})?", _part_of_month),
+    _Rule("weekday-day-month", r"\b{weekday}\s+{day}\s+{month}", _weekday_day),
     _Rule("day-month", r"\b{day}\s+{month}", _day),
     _Rule("month-year", r"\b{month}\s+{year}", _absolute_month),
     _Rule("month-last-year", r"\b{month}\s+(?:de\s+)?l['’]année\s+(?:dernière|passée)", _month_last_year),
@@ -272,6 +292,8 @@ _ENGLISH_RULES = [
     _Rule("day-month-year", r"\b{day}\s+(?:of\s+)?{month},?\s+{year}", _absolute_day),
     _Rule("month-day-year", r"\b{month}\s+{day},?\s+{year}", _absolute_day),
     _Rule("part-of-month", r"\b(?:the\s+)?{part}[\s-]+(?:of\s+)?{month}(?:,?\s+{year})?", _part_of_month),
+    _Rule("weekday-day-month", r"\b{weekday},?\s+(?:the\s+)?{day}\s+(?:of\s+)?{month}", _weekday_day),
+    _Rule("weekday-month-day", r"\b{weekday},?\s+{month}\s+{day}\b", _weekday_day),
     _Rule("day-month", r"\b{day}\s+(?:of\s+)?{month}", _day),
     _Rule("month-day", r"\b{month}\s+{day}\b", _day),
     _Rule("month-year", r"\b{month},?\s+{year}", _absolute_month),
@@ -324,6 +346,26 @@ def resolve_times(text: str, lang: str, base: Period | None) -> list[TimeMention
                 continue
             mentions.append(TimeMention(match.group(0), match.start(), rule.name, rule.resolve(match, base, months)))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def weekday_dated(text: str, lang: str, around: int) -> list[Period]:
+    """The days a text gives with their weekday and no year ("vendredi 29 novembre"), each in
+    the year nearest ``around`` (within seven, a calendar's cycle being at most eleven years)
+    in which it falls on that weekday."""
+    table = _TABLES.get(lang)
+    if table is None:
+        return []
+    rules, months = table
+    found = []
+    for rule, pattern in rules:
+        if rule.resolve is not _weekday_day:
+            continue
+        for match in pattern.finditer(text):
+            month, day = months[match["month"].lower()], int(match["day"])
+            period = _on_weekday(month, day, _WEEKDAYS[match["weekday"].lower()], around, 7)
+            if period is not None:
+                found.append(period)
+    return found
 
 
 def infer_document_period(text: str, lang: str) -> Period | None:

@@ -10,7 +10,7 @@ import yaml
 from pipeline.config import Config
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.runner import ArtifactStore
-from pipeline.stages.events import cluster_events, describe_groups, event_id, make_title
+from pipeline.stages.events import event_id, find_events, make_title
 from tests.support.paths import FIXTURES
 
 GOLD = FIXTURES / "seed_events.yaml"
@@ -140,13 +140,11 @@ def test_events_are_in_chronological_order(seed_events: list[Event]) -> None:
 
 
 def test_event_ids_are_identical_across_runs(seed_events: list[Event], seed_store: ArtifactStore) -> None:
-    rerun = cluster_events(
-        describe_groups(
-            seed_store.load("dedup", "groups", SentenceGroup),
-            seed_store.load("translate", "translations", Translation),
-            seed_store.load("ingest", "sentences", Sentence),
-            seed_store.load("ingest", "documents", Document),
-        ),
+    rerun, _ = find_events(
+        seed_store.load("dedup", "groups", SentenceGroup),
+        seed_store.load("translate", "translations", Translation),
+        seed_store.load("ingest", "sentences", Sentence),
+        seed_store.load("ingest", "documents", Document),
         Config().events,
     )
     assert [e.to_dict() for e in rerun] == [e.to_dict() for e in seed_events]
@@ -201,6 +199,6 @@ def test_an_undated_report_without_translations_still_clusters() -> None:
         Sentence("d:1", "d", 24, 43, "Il a ajouté un mot.", "fr"),
     ]
     groups = [SentenceGroup(f"g{n}", s.sentence_id, [s.sentence_id], s.text, "fr") for n, s in enumerate(sentences)]
-    events = cluster_events(describe_groups(groups, [], sentences, [document]), Config().events)
+    events, _ = find_events(groups, [], sentences, [document], Config().events)
     assert sorted(s for e in events for s in e.sentence_ids) == ["d:0", "d:1"]
     assert all(e.date is None for e in events)

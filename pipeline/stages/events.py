@@ -27,7 +27,16 @@ from scipy import sparse
 
 from pipeline import linkage
 from pipeline.config import EventsConfig
-from pipeline.dates import DAY, Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.dates import (
+    DAY,
+    Period,
+    TimeMention,
+    infer_document_period,
+    month_period,
+    parse_period,
+    resolve_times,
+    weekday_dated,
+)
 from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
 from pipeline.linkage import Span
 from pipeline.nlp import french_entities_of
@@ -185,15 +194,14 @@ class Segment:
     doc_id: str
     sentences: tuple[SentenceFacts, ...]
     period: Period | None
+    main: bool = True  # the report's main happening, not one it dates apart
 
     @property
     def groups(self) -> list[int]:
         return [s.group for s in self.sentences]
 
 
-def sentence_facts(
-    facts: list[GroupFacts], sentences: list[Sentence], bases: dict[str, Period]
-) -> list[SentenceFacts]:
+def sentence_facts(facts: list[GroupFacts], sentences: list[Sentence], bases: dict[str, Period]) -> list[SentenceFacts]:
     """Per grouped sentence, in document order: its current times, in the source and in the
     English translation of its group, resolved against its document's base."""
     group_of = {sid: n for n, f in enumerate(facts) for sid in f.group.sentence_ids}
@@ -229,6 +237,11 @@ def _alike(a: Period, b: Period) -> bool:
     return a.gap_days(b) <= _SPLIT_GAP_DAYS and (a.days <= _DAY_SPAN) == (b.days <= _DAY_SPAN)
 
 
+def _latest(period: Period) -> tuple[date, int]:
+    """A report tells the newest happening it dates; older dates are what it refers back to."""
+    return (period.end, -period.days)
+
+
 def main_period(sentences: list[SentenceFacts]) -> Period | None:
     """The time a report is about: what its lead says, however vaguely ("vendredi" in a report
     dated by its month); else the period most of its dated sentences agree with; among those,
@@ -236,7 +249,7 @@ def main_period(sentences: list[SentenceFacts]) -> Period | None:
     lead = sentences[:_LEAD_SENTENCES]
     told = [p for s in lead for p in s.periods] or [p for s in lead for p in s.vague]
     if told:
-        return min(told, key=lambda p: (p.days, p.start))
+        return max(told, key=_latest)
     candidates = [(p, n) for n, s in enumerate(sentences) for p in s.periods]
     if not candidates:
         return None
@@ -258,7 +271,7 @@ def segment_document(sentences: list[SentenceFacts]) -> list[Segment]:
     for facts in sentences:
         if facts.periods:
             if main is None or not _agrees(facts.periods, main):
-                told = min(facts.periods, key=lambda p: (p.days, p.start))
+                told = max(facts.periods, key=_latest)
                 current = next((key for key in parts if key is not None and _alike(key, told)), told)
             else:
                 current = main
@@ -266,7 +279,9 @@ def segment_document(sentences: list[SentenceFacts]) -> list[Segment]:
             current = main
         parts.setdefault(current, []).append(facts)
     doc_id = sentences[0].sentence.doc_id
-    return [Segment(doc_id, tuple(members), period) for period, members in parts.items() if members]
+    return [
+        Segment(doc_id, tuple(members), period, main=period == main) for period, members in parts.items() if members
+    ]
 
 
 def segments(sentences: list[SentenceFacts]) -> list[Segment]:
@@ -356,29 +371,45 @@ def _span(period: Period | None) -> Span | None:
 def dated_by_neighbours(
     facts: list[GroupFacts], sentences: list[Sentence], documents: list[Document], config: EventsConfig
 ) -> dict[str, Period]:
-    """Per document, the period its time expressions resolve against.
+    """Per document, the period its time expressions resolve against: when it was published.
 
-    A report without a date header is dated by the reports it links to, whole, on words and
-    names alone (constrained by their given dates only): wire copies and follow-ups of one
-    happening are published within days. Its own latest full date is only a lower bound of
-    when it was written ("the fire of 15 April 2019" in a 2024 report), used when no dated
-    neighbour is found.
+    A date header says so; a day the report gives with its weekday ("ce lundi 4 septembre")
+    pins it further, and dates a report without a header in the year in which that day is that
+    weekday, nearest the corpus's given dates. A report with neither is dated by the dated
+    reports it links to, whole, on words and names alone (wire copies and follow-ups of one
+    happening are published within days). Its own latest full date is only a lower bound of
+    when it was written ("the fire of 15 April 2019" in a 2024 report), used last.
     """
-    bases, given = document_bases(documents)
+    inferred, given = document_bases(documents)
+    years = sorted(p.start.year for p in given.values())
+    own = dict(given)
+    for document in documents:
+        if not years:
+            break
+        days = weekday_dated(document.text, document.lang or "fr", years[len(years) // 2])
+        header = given.get(document.doc_id)
+        if header is not None:
+            days = [d for d in days if is_current(d, header)]
+        if days:
+            own[document.doc_id] = max(days)
     whole = [
-        Segment(doc_id, tuple(members), given.get(doc_id))
+        Segment(doc_id, tuple(members), _month_of(own.get(doc_id)))
         for doc_id, members in _by_document(sentence_facts(facts, sentences, {})).items()
     ]
+    bases = dict(own)
     for members in link_segments(whole, facts, config):
-        dated = Counter(given[whole[m].doc_id] for m in members if whole[m].doc_id in given)
-        if not dated:
-            continue
-        neighbour = min(dated, key=lambda p: (-dated[p], p.start))
-        for m in members:
-            bases.setdefault(whole[m].doc_id, neighbour)
-            if whole[m].doc_id not in given:
-                bases[whole[m].doc_id] = neighbour
+        dated = Counter(whole[m].period for m in members if whole[m].doc_id in own)
+        if dated:
+            neighbour = min(dated, key=lambda p: (-dated[p], p.start))
+            for m in members:
+                bases.setdefault(whole[m].doc_id, neighbour)
+    for doc_id, period in inferred.items():
+        bases.setdefault(doc_id, period)
     return bases
+
+
+def _month_of(period: Period | None) -> Period | None:
+    return month_period(period.start.year, period.start.month) if period is not None else None
 
 
 def _by_document(sentences: list[SentenceFacts]) -> dict[str, list[SentenceFacts]]:
@@ -393,7 +424,7 @@ def cluster_groups(
 ) -> list[tuple[list[int], list[Segment]]]:
     """Groups (indices) per happening, with the segments that tell it: a group that several
     segments share goes where most of its sentences are, the earliest such cluster on a tie."""
-    clusters = link_segments(parts, facts, config)
+    clusters = _fold_back(link_segments(parts, facts, config), parts)
     votes: dict[int, Counter[int]] = {}
     for c, members in enumerate(clusters):
         for part in members:
@@ -408,6 +439,21 @@ def cluster_groups(
         (sorted(groups), [parts[p] for p in clusters[home]] if home < len(clusters) else [])
         for home, groups in sorted(placed.items())
     ]
+
+
+def _fold_back(clusters: list[list[int]], parts: list[Segment]) -> list[list[int]]:
+    """A part of a report dated apart that no other report tells goes back to the report's
+    main happening: one report's passing mention of another day is not an event of its own."""
+    home = {parts[i].doc_id: c for c, members in enumerate(clusters) for i in members if parts[i].main}
+    target = list(range(len(clusters)))
+    for c, members in enumerate(clusters):
+        docs = {parts[i].doc_id for i in members}
+        if len(docs) == 1 and not any(parts[i].main for i in members) and (doc_id := docs.pop()) in home:
+            target[c] = home[doc_id]
+    folded: dict[int, list[int]] = {}
+    for c, members in enumerate(clusters):
+        folded.setdefault(target[c], []).extend(members)
+    return [sorted(members) for _, members in sorted(folded.items())]
 
 
 def happening_period(told: list[Segment]) -> Period | None:
@@ -544,13 +590,24 @@ def background_event(cluster_facts: list[GroupFacts]) -> Event:
     )
 
 
-def cluster_events(
-    facts: list[GroupFacts], config: EventsConfig, sentences: list[SentenceFacts] | None = None
-) -> list[Event]:
+def find_events(
+    groups: list[SentenceGroup],
+    translations: list[Translation],
+    sentences: list[Sentence],
+    documents: list[Document],
+    config: EventsConfig,
+) -> tuple[list[Event], list[GroupFacts]]:
+    """The events the reports tell, and the groups as clustering saw them."""
+    facts = describe_groups(groups, translations, sentences, documents)
+    bases = dated_by_neighbours(facts, sentences, documents, config)
+    return cluster_events(facts, config, sentence_facts(facts, sentences, bases)), facts
+
+
+def cluster_events(facts: list[GroupFacts], config: EventsConfig, sentences: list[SentenceFacts]) -> list[Event]:
     """Events in chronological order (undated ones after dated ones), the background last."""
     if not facts:
         return []
-    parts = segments(sentences or [])
+    parts = segments(sentences)
     events: list[Event] = []
     background: list[GroupFacts] = []
     for indices, periods in cluster_groups(facts, parts, config):
@@ -576,9 +633,7 @@ def run(ctx: StageContext) -> StageOutput:
     groups = ctx.read(GROUPS)
     translations = ctx.read(TRANSLATIONS)
     with ctx.progress("Clustering events", len(groups)) as bar:
-        facts = describe_groups(groups, translations, sentences, documents)
-        bases = dated_by_neighbours(facts, sentences, documents, ctx.config.events)
-        events = cluster_events(facts, ctx.config.events, sentence_facts(facts, sentences, bases))
+        events, facts = find_events(groups, translations, sentences, documents, ctx.config.events)
         bar.advance(len(groups))
     notes = []
     untranslated = sum(1 for f in facts if not f.translation)
