@@ -442,14 +442,15 @@ def cluster_groups(
 
 
 def _fold_back(clusters: list[list[int]], parts: list[Segment]) -> list[list[int]]:
-    """A part of a report dated apart that no other report tells goes back to the report's
-    main happening: one report's passing mention of another day is not an event of its own."""
+    """Parts of reports dated apart that no report tells as its main happening go back to the
+    happening those reports are about: a passing mention of another day, in one report or in
+    copies of it, is not an event of its own."""
     home = {parts[i].doc_id: c for c, members in enumerate(clusters) for i in members if parts[i].main}
     target = list(range(len(clusters)))
     for c, members in enumerate(clusters):
-        docs = {parts[i].doc_id for i in members}
-        if len(docs) == 1 and not any(parts[i].main for i in members) and (doc_id := docs.pop()) in home:
-            target[c] = home[doc_id]
+        homes = {home.get(parts[i].doc_id) for i in members}
+        if len(homes) == 1 and None not in homes and not any(parts[i].main for i in members):
+            target[c] = homes.pop()  # type: ignore[assignment]
     folded: dict[int, list[int]] = {}
     for c, members in enumerate(clusters):
         folded.setdefault(target[c], []).extend(members)
@@ -457,17 +458,20 @@ def _fold_back(clusters: list[list[int]], parts: list[Segment]) -> list[list[int
 
 
 def happening_period(told: list[Segment]) -> Period | None:
-    """When the happening was: the period that the most reports telling it agree with, then the
-    most precise, then the earliest."""
-    dated = [(part.period, part.doc_id) for part in told if part.period is not None]
+    """When the happening was: the period that the most reports telling it agree with; then one
+    a report is mainly about over one it mentions in passing; then the most precise, the earliest."""
+    dated = [part for part in told if part.period is not None]
     if not dated:
         return None
 
-    def rank(period: Period) -> tuple[int, int, date]:
-        agreeing = {doc_id for other, doc_id in dated if other.gap_days(period) <= _SPLIT_GAP_DAYS}
-        return (-len(agreeing), period.days, period.start)
+    def rank(part: Segment) -> tuple[int, bool, int, date]:
+        assert part.period is not None
+        agreeing = {
+            other.doc_id for other in dated if other.period and other.period.gap_days(part.period) <= _SPLIT_GAP_DAYS
+        }
+        return (-len(agreeing), not part.main, part.period.days, part.period.start)
 
-    return min((period for period, _ in dated), key=rank)
+    return min(dated, key=rank).period
 
 
 def is_background(cluster_facts: list[GroupFacts], min_sentences: int) -> bool:
