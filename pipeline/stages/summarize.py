@@ -476,20 +476,29 @@ class Summarizer:
         return self.doc_index.get(doc_id, len(self.doc_index)), doc_id
 
 
+# An event told by several reports draws on each of them before a second sentence of one:
+# a report merged into an event is never left out of what the digest cites.
+_UNHEARD_BONUS = 0.2
+
+
 def mmr_select(candidates: list[Candidate], limit: int, mmr_lambda: float) -> list[Candidate]:
-    """Maximal marginal relevance: each pick trades relevance against similarity to earlier picks."""
+    """Maximal marginal relevance: each pick trades relevance against similarity to earlier picks,
+    and favours a report that no earlier pick cites."""
     top = max((c.relevance for c in candidates), default=0.0) or 1.0
     remaining = sorted(candidates, key=lambda c: (c.position, c.translation.group_id))
     chosen: list[Candidate] = []
+    cited: set[str] = set()
     while remaining and len(chosen) < limit:
 
-        def score(c: Candidate) -> float:
+        def score(c: Candidate, cited: frozenset[str] = frozenset(cited)) -> float:
             redundancy = max((float(c.vector @ s.vector) for s in chosen), default=0.0)
-            return mmr_lambda * c.relevance / top - (1 - mmr_lambda) * redundancy
+            unheard = bool({m.doc_id for m in c.members} - cited)
+            return mmr_lambda * c.relevance / top - (1 - mmr_lambda) * redundancy + _UNHEARD_BONUS * unheard
 
         best = max(remaining, key=score)  # ties go to the earliest sentence: `remaining` is in text order
         chosen.append(best)
         remaining.remove(best)
+        cited |= {m.doc_id for m in best.members}
     return chosen
 
 
