@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from rich.table import Table
 
-from pipeline.errors import DigestError, terminal_safe
+from pipeline.errors import DigestError
 from pipeline.faithfulness.checker import (
     CITATION_IRRELEVANT,
     WARNING,
@@ -253,43 +252,3 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def report_tables(report: FaithfulnessReport) -> list[Table]:
-    """Two tables for the terminal: the digest-wide rates, then one row per summary sentence."""
-    overall = report.overall
-    totals = Table(title=f"faithfulness: {terminal_safe(report.digest)}")
-    totals.add_column("measure")
-    totals.add_column("value", justify="right")
-    for name in ("support_rate", "citation_recall", "citation_precision"):
-        totals.add_row(name.replace("_", " "), f"{overall[name]:.3f}")
-    totals.add_row("sentences", str(overall["sentences"]))
-    totals.add_row("unsupported", str(overall["unsupported"]))
-    totals.add_row("unresolved citations", str(overall["unresolved_citations"]))
-
-    sentences = Table(title="sentences", show_lines=False)
-    for column, justify in (
-        ("event", "left"),
-        ("#", "right"),
-        ("ok", "center"),
-        ("score", "right"),
-        ("problems", "left"),
-        ("sentence", "left"),
-    ):
-        sentences.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for verdict in report.sentences:
-        # digest texts may hold rich markup (`[/]`) or control characters: printed as they are
-        problems = "\n".join(
-            terminal_safe(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}")
-            for p in verdict.problems
-        )
-        sentences.add_row(
-            terminal_safe(verdict.event_id),
-            str(verdict.index),
-            "yes" if verdict.supported else "NO",
-            f"{verdict.score:.2f}",
-            problems,
-            terminal_safe(verdict.text),
-            style=None if verdict.supported else "red",
-        )
-    return [totals, sentences]
