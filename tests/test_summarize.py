@@ -342,71 +342,82 @@ def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once():
     assert TransparentChecker().check(dam[0].text, dam[0].citations).supported
 
 
-def test_conflicting_figures_are_shown_with_every_value_and_its_sentences():
-    corpus = Corpus(
-        dates={d: "2023-09" for d in "abc"},
-        texts={
-            "a": ["Les inondations de Derna ont fait 632 morts, a dit le ministère."],
-            "b": ["Les inondations de Derna ont fait 1 037 morts, a dit le Croissant-Rouge."],
-            "c": ["Les écoles de Tripoli restent ouvertes, avec 40 élèves par classe."],
-        },
-        groups=[
-            ("g1", ["a:0"], "The floods in Derna left 632 dead, the ministry said."),
-            ("g2", ["b:0"], "The floods in Derna left 1,037 dead, the Red Crescent said."),
-            ("g3", ["c:0"], "Schools in Tripoli stay open; 40 dead were reported in the south."),
-        ],
-        events=[event("e1", ["g1", "g2", "g3"], date="2023-09-11")],
+def one_sentence_each(month: str, event_date: str, *sentences: tuple[str, str]) -> Corpus:
+    """Documents a, b, ... published in ``month``, one (French, English) sentence each, each its
+    own group, all of them one event."""
+    ids = "abcdefgh"[: len(sentences)]
+    pairs = list(zip(ids, sentences, strict=True))
+    groups = [(f"g{n}", [f"{d}:0"], english) for n, (d, (_, english)) in enumerate(pairs, 1)]
+    return Corpus(
+        dates=dict.fromkeys(ids, month),
+        texts={d: [french] for d, (french, _) in pairs},
+        groups=groups,
+        events=[event("e1", [g for g, _, _ in groups], date=event_date)],
     )
-    (summary,) = run_stage(corpus, max_sentences=1).artifacts["summaries"]
-    (sentence,) = summary.summary
-    (conflict,) = sentence.conflicts
-    assert conflict.what == "dead"
-    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [
-        ("1,037", ("b:0",)),
-        ("632", ("a:0",)),
-    ]
 
 
-def test_the_same_statement_with_other_figures_is_one_bullet_with_a_conflict():
-    corpus = Corpus(
-        dates={d: "2024-12" for d in "ab"},
-        texts={
-            "a": ["Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups."],
-            "b": ["Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups."],
-        },
-        groups=[
-            ("g1", ["a:0"], "Its doors reopened at 19:20, after the archbishop struck three blows."),
-            ("g2", ["b:0"], "Its doors reopened at 19:21, after the archbishop struck three blows."),
-        ],
-        events=[event("e1", ["g1", "g2"], date="2024-12-07")],
-    )
-    (summary,) = run_stage(corpus, max_sentences=4).artifacts["summaries"]
+@pytest.mark.parametrize(
+    ("corpus", "max_sentences", "what", "variants"),
+    [
+        pytest.param(
+            one_sentence_each(
+                "2023-09",
+                "2023-09-11",
+                (
+                    "Les inondations de Derna ont fait 632 morts, a dit le ministère.",
+                    "The floods in Derna left 632 dead, the ministry said.",
+                ),
+                (
+                    "Les inondations de Derna ont fait 1 037 morts, a dit le Croissant-Rouge.",
+                    "The floods in Derna left 1,037 dead, the Red Crescent said.",
+                ),
+                (
+                    "Les écoles de Tripoli restent ouvertes, avec 40 élèves par classe.",
+                    "Schools in Tripoli stay open; 40 dead were reported in the south.",
+                ),
+            ),
+            1,
+            "dead",
+            [("1,037", ("b:0",)), ("632", ("a:0",))],
+            id="a toll: every value and its sentences, not the unrelated 40",
+        ),
+        pytest.param(
+            one_sentence_each(
+                "2024-12",
+                "2024-12-07",
+                (
+                    "Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups.",
+                    "Its doors reopened at 19:20, after the archbishop struck three blows.",
+                ),
+                (
+                    "Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups.",
+                    "Its doors reopened at 19:21, after the archbishop struck three blows.",
+                ),
+            ),
+            4,
+            "time",
+            [("19:20", ("a:0",)), ("19:21", ("b:0",))],
+            id="the same statement with other times: one bullet",
+        ),
+    ],
+)
+def test_differing_figures_are_one_bullet_with_a_conflict(corpus, max_sentences, what, variants):
+    (summary,) = run_stage(corpus, max_sentences=max_sentences).artifacts["summaries"]
     (sentence,) = summary.summary
     (conflict,) = sentence.conflicts
-    assert conflict.what == "time"
-    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [
-        ("19:20", ("a:0",)),
-        ("19:21", ("b:0",)),
-    ]
+    assert conflict.what == what
+    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == variants
 
 
 def test_an_alias_file_lets_claims_with_translated_names_merge(tmp_path):
-    corpus = Corpus(
-        dates={d: "2024-03" for d in "ab"},
-        texts={
-            "a": ["Le satellite observera la Terre."],
-            "b": ["Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence."],
-        },
-        groups=[
-            ("g1", ["a:0"], "The satellite will observe the Earth."),
-            (
-                "g2",
-                ["b:0"],
-                "Launched on Thursday from Kourou, the satellite will observe the Earth for ten "
-                "years, the agency said.",
-            ),
-        ],
-        events=[event("e1", ["g1", "g2"], date="2024-03-06")],
+    corpus = one_sentence_each(
+        "2024-03",
+        "2024-03-06",
+        ("Le satellite observera la Terre.", "The satellite will observe the Earth."),
+        (
+            "Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence.",
+            "Launched on Thursday from Kourou, the satellite will observe the Earth for ten years, the agency said.",
+        ),
     )
     without = run_stage(corpus, max_sentences=4).artifacts["summaries"][0]
     aliases = tmp_path / "aliases.txt"
@@ -439,21 +450,14 @@ def test_a_copy_that_comes_first_still_leaves_one_independent_outlet():
 
 
 def test_a_merged_claim_is_worded_as_what_every_source_says():
-    corpus = Corpus(
-        dates={d: "2024-07" for d in "ab"},
-        texts={
-            "a": ["Ariane 6 a décollé de Kourou."],
-            "b": ["Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo."],
-        },
-        groups=[
-            ("g1", ["a:0"], "Ariane 6 lifted off from Kourou."),
-            (
-                "g2",
-                ["b:0"],
-                "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused by the weather.",
-            ),
-        ],
-        events=[event("e1", ["g1", "g2"], date="2024-07-09")],
+    corpus = one_sentence_each(
+        "2024-07",
+        "2024-07-09",
+        ("Ariane 6 a décollé de Kourou.", "Ariane 6 lifted off from Kourou."),
+        (
+            "Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo.",
+            "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused by the weather.",
+        ),
     )
     (summary,) = run_stage(corpus).artifacts["summaries"]
     (sentence,) = summary.summary

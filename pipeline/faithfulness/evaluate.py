@@ -32,71 +32,8 @@ from pipeline.records import Citation, SummarySentence
 
 REPORT_NAME = "faithfulness.json"
 
-# What the evaluator needs of a digest. Looser than the published digest schema on purpose: a
-# sentence without citations is a finding to report ("no-citation"), not a file to reject.
-_DIGEST_SHAPE: dict[str, Any] = {
-    "type": "object",
-    "required": ["schema", "documents", "events"],
-    "properties": {
-        "schema": {"const": 1},
-        "documents": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["doc_id", "path"],
-                "properties": {
-                    "doc_id": {"type": "string"},
-                    "path": {"type": "string"},
-                    "lang": {"type": ["string", "null"]},
-                    "encoding": {"type": ["string", "null"]},
-                    "line": {"type": ["integer", "null"], "minimum": 1},
-                },
-            },
-        },
-        "events": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["event_id", "summary"],
-                "properties": {
-                    "event_id": {"type": "string"},
-                    "summary": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["text"],
-                            "properties": {
-                                "text": {"type": "string"},
-                                "citations": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "required": [
-                                            "doc_id",
-                                            "sentence_id",
-                                            "start",
-                                            "end",
-                                            "source_text",
-                                            "translation",
-                                        ],
-                                        "properties": {
-                                            "doc_id": {"type": "string"},
-                                            "sentence_id": {"type": "string"},
-                                            "start": {"type": "integer"},
-                                            "end": {"type": "integer"},
-                                            "source_text": {"type": "string"},
-                                            "translation": {"type": "string"},
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
+# What the evaluator needs of a digest: looser than the published schema (see its description).
+_DIGEST_SHAPE = Path(__file__).resolve().parent.parent / "schemas" / "evaluated-digest.schema.json"
 
 
 def evaluate_path(
@@ -135,7 +72,7 @@ def load_digest(path: Path) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DigestError(f"{path} is not a JSON digest ({err}); rerun `pipeline run` to rewrite it") from None
     try:
-        jsonschema.validate(digest, _DIGEST_SHAPE)
+        jsonschema.validate(digest, json.loads(_DIGEST_SHAPE.read_text(encoding="utf-8")))
     except jsonschema.ValidationError as err:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path) or "the top level"
         raise DigestError(f"{path}: {where}: {err.message}; rerun `pipeline run` to rewrite it") from None
