@@ -4,8 +4,9 @@ Every original document samples 10-30 seed sentences and mutates each one (about
 words swapped for other seed words, clauses rotated, numbers redrawn), so originals are
 genuinely distinct. One document in ten is a planted near-copy of an original: another
 header, doubled spaces, other quote marks, one sentence reworded and one word changed.
-The stage runs through its ``run(ctx)`` with an in-memory ``load``; wall-clock and CPU
-seconds are both reported, since on a shared machine the wall clock also measures the others. Precision and recall
+The stage runs through its ``run(ctx)`` with its inputs in memory (``StageContext.in_memory``);
+wall-clock and CPU seconds are both reported, since on a shared machine the wall clock also
+measures the others. Precision and recall
 are pairwise over clusters: a pair of documents is "found" when dedup puts them in the same
 cluster (one ``duplicate_of`` the other, or both of the same canonical document).
 
@@ -21,7 +22,6 @@ import json
 import random
 import re
 import resource
-import tempfile
 import time
 from itertools import combinations
 from pathlib import Path
@@ -32,6 +32,7 @@ from pipeline.config import Config
 from pipeline.matching import analyse, hash_tokens, shingle_hashes
 from pipeline.records import Document, DocumentDecision, Sentence
 from pipeline.stages import dedup
+from pipeline.stages.artifacts import DOCUMENTS, SENTENCES
 from pipeline.stages.base import StageContext
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -137,12 +138,10 @@ def cluster_pairs(clusters: list[list[str]]) -> set[frozenset[str]]:
 
 def run_once(size: int, seed: int) -> dict[str, float]:
     documents, sentences, planted = build_corpus(size, seed)
-    records = {"documents": documents, "sentences": sentences}
-    with tempfile.TemporaryDirectory() as run_dir:
-        ctx = StageContext(config=Config(), run_dir=Path(run_dir), load=lambda stage, name, cls: records[name])
-        started, cpu_started = time.perf_counter(), time.process_time()
-        output = dedup.run(ctx)
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    ctx = StageContext.in_memory(Config(), {DOCUMENTS: documents, SENTENCES: sentences})
+    started, cpu_started = time.perf_counter(), time.process_time()
+    output = dedup.run(ctx)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     decisions: list[DocumentDecision] = output.artifacts["documents"]  # type: ignore[assignment]
     found: dict[str, list[str]] = {}
     for decision in decisions:

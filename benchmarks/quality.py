@@ -61,8 +61,8 @@ import yaml  # noqa: E402
 from filelock import FileLock  # noqa: E402
 
 from pipeline.config import Config, with_overrides  # noqa: E402
-from pipeline.evaluate import evaluate_path  # noqa: E402
 from pipeline.faithfulness.checker import TransparentChecker  # noqa: E402
+from pipeline.faithfulness.evaluate import evaluate_path  # noqa: E402
 from pipeline.features import content_words  # noqa: E402
 from pipeline.records import Citation, DocumentDecision, Sentence, Translation  # noqa: E402
 from pipeline.runner import ArtifactStore, run_pipeline  # noqa: E402

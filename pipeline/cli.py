@@ -11,7 +11,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from pipeline.errors import (
     PipelineError,
     terminal_safe,
 )
+
+if TYPE_CHECKING:
+    from pipeline.faithfulness.report import FaithfulnessReport
 
 app = typer.Typer(
     add_completion=False,
@@ -104,6 +107,48 @@ def _documents_table(documents: list[dict[str, Any]]) -> Table:
         cells = (terminal_safe(doc.get(key) or "") for key in ("doc_id", "status", "date", "lang"))
         table.add_row(*cells, style=style)
     return table
+
+
+def _faithfulness_tables(report: FaithfulnessReport) -> list[Table]:
+    """Two tables for the terminal: the digest-wide rates, then one row per summary sentence."""
+    from pipeline.faithfulness.checker import WARNING
+
+    overall = report.overall
+    totals = Table(title=f"faithfulness: {terminal_safe(report.digest)}")
+    totals.add_column("measure")
+    totals.add_column("value", justify="right")
+    for name in ("support_rate", "citation_recall", "citation_precision"):
+        totals.add_row(name.replace("_", " "), f"{overall[name]:.3f}")
+    totals.add_row("sentences", str(overall["sentences"]))
+    totals.add_row("unsupported", str(overall["unsupported"]))
+    totals.add_row("unresolved citations", str(overall["unresolved_citations"]))
+
+    sentences = Table(title="sentences", show_lines=False)
+    for column, justify in (
+        ("event", "left"),
+        ("#", "right"),
+        ("ok", "center"),
+        ("score", "right"),
+        ("problems", "left"),
+        ("sentence", "left"),
+    ):
+        sentences.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for verdict in report.sentences:
+        # digest texts may hold rich markup (`[/]`) or control characters: printed as they are
+        problems = "\n".join(
+            terminal_safe(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}")
+            for p in verdict.problems
+        )
+        sentences.add_row(
+            terminal_safe(verdict.event_id),
+            str(verdict.index),
+            "yes" if verdict.supported else "NO",
+            f"{verdict.score:.2f}",
+            problems,
+            terminal_safe(verdict.text),
+            style=None if verdict.supported else "red",
+        )
+    return [totals, sentences]
 
 
 @app.command()
@@ -243,7 +288,7 @@ def evaluate(
     ] = None,
 ) -> None:
     """Check a digest against its sources; write faithfulness.json beside it."""
-    from pipeline.evaluate import evaluate_path, report_tables
+    from pipeline.faithfulness.evaluate import evaluate_path
 
     try:
         report = evaluate_path(target, aliases=aliases)
@@ -253,7 +298,7 @@ def evaluate(
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        for table in report_tables(report):
+        for table in _faithfulness_tables(report):
             console.print(table)
     if min_support is not None and report.overall["support_rate"] < min_support:
         err_console.print(f"support rate {report.overall['support_rate']:.3f} is below --min-support {min_support}")

@@ -14,11 +14,11 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-from pipeline.device import DEVICES, DTYPES
+from pipeline.device import Device, Dtype
 from pipeline.errors import ConfigError
 
 DEFAULT_MODELS = {"fr": "Helsinki-NLP/opus-mt-fr-en"}
@@ -48,8 +48,8 @@ class ModelConfig:
     batch_tokens: int = bounded(
         1024, 1, 1_000_000
     )  # padded source tokens per length-sorted batch; beams multiply its memory
-    device: str = "auto"
-    dtype: str = "float32"
+    device: Device = "auto"
+    dtype: Dtype = "float32"
     threads: int | None = bounded(None, 1, 1024)  # torch CPU threads; None: all cores available
 
 
@@ -81,7 +81,7 @@ class EventsConfig:
 class SummarizeConfig:
     max_sentences: int = bounded(4, 1, 100)
     mmr_lambda: float = share(0.7)
-    flagged: str = "mark"  # "mark" keeps flagged translations with a marker; "drop" leaves them out
+    flagged: Literal["mark", "drop"] = "mark"  # "mark" keeps flagged translations with a marker; "drop" leaves them out
     aliases: str | None = None  # name alias file ("English name = French form | other form" per line)
 
 
@@ -113,13 +113,6 @@ class Config:
         return _hash(self.to_dict())
 
 
-_ALLOWED_CHOICES: dict[str, tuple[str, ...]] = {
-    "device": DEVICES,
-    "dtype": DTYPES,
-    "flagged": ("mark", "drop"),
-}
-
-
 def _hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -133,7 +126,11 @@ def _check_value(source: str, key: str, value: Any, annotation: Any) -> Any:
             return None
         annotation = next(a for a in options if a is not type(None))
         origin = typing.get_origin(annotation)
-    name = key.rsplit(".", 1)[-1]
+    if origin is Literal:
+        choices = typing.get_args(annotation)
+        if value not in choices:
+            raise ConfigError(source, key, f"is {value!r}", ", ".join(choices))
+        return value
     if origin is tuple:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(source, key, f"is {value!r}", "a list of strings")
@@ -153,8 +150,6 @@ def _check_value(source: str, key: str, value: Any, annotation: Any) -> Any:
     if annotation is str:
         if not isinstance(value, str) or not value:
             raise ConfigError(source, key, f"is {value!r}", "a non-empty string")
-        if name in _ALLOWED_CHOICES and value not in _ALLOWED_CHOICES[name]:
-            raise ConfigError(source, key, f"is {value!r}", ", ".join(_ALLOWED_CHOICES[name]))
         return value
     raise TypeError(f"unsupported config annotation {annotation!r}")  # a bug, not a user error
 
@@ -249,8 +244,8 @@ def with_overrides(
         base = new_models.get(lang, ModelConfig(id=model_id))
         new_models[lang] = dataclasses.replace(base, id=model_id)
     if device is not None:
-        _check_value("--device", "device", device, str)
-        new_models = {lang: dataclasses.replace(m, device=device) for lang, m in new_models.items()}
+        checked = _check_value("--device", "device", device, Device)
+        new_models = {lang: dataclasses.replace(m, device=checked) for lang, m in new_models.items()}
     return dataclasses.replace(config, models=new_models, memory=memory if memory is not None else config.memory)
 
 

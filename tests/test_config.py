@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import yaml
@@ -71,6 +73,45 @@ def test_bad_config_names_the_key_and_what_is_allowed(raw: dict, key: str, allow
     assert message.startswith("models.yaml: ")
 
 
+SECTIONS = {"ingest": IngestConfig, "dedup": DedupConfig, "events": EventsConfig, "summarize": SummarizeConfig}
+
+
+def choice_fields() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(section, key, choices) for every field whose annotation is a ``Literal``."""
+    classes = {"models": ModelConfig, **SECTIONS}
+    return [
+        (section, key, typing.get_args(hint))
+        for section, cls in classes.items()
+        for key, hint in typing.get_type_hints(cls).items()
+        if typing.get_origin(hint) is Literal
+    ]
+
+
+def raw_setting(section: str, key: str, value: object) -> dict:
+    return {"models": {"fr": {"id": "x", key: value}}} if section == "models" else {section: {key: value}}
+
+
+def test_device_dtype_and_flagged_are_declared_as_choices() -> None:
+    assert {(section, key) for section, key, _ in choice_fields()} >= {
+        ("models", "device"),
+        ("models", "dtype"),
+        ("summarize", "flagged"),
+    }
+
+
+@pytest.mark.parametrize(("section", "key", "choices"), choice_fields())
+def test_a_choice_accepts_exactly_its_annotated_values(section: str, key: str, choices: tuple[str, ...]) -> None:
+    for choice in choices:
+        config = parse_config(raw_setting(section, key, choice))
+        part = config.models["fr"] if section == "models" else getattr(config, section)
+        assert getattr(part, key) == choice
+    for bad in ("nope", choices[0].upper(), "", 1, None, [choices[0]]):
+        with pytest.raises(ConfigError) as info:
+            parse_config(raw_setting(section, key, bad), source="models.yaml")
+        where = "models.fr" if section == "models" else section
+        assert str(info.value) == f"models.yaml: `{where}.{key}` is {bad!r} (allowed: {', '.join(choices)})"
+
+
 def test_model_shorthand_and_other_languages() -> None:
     config = parse_config({"models": {"fr": "some/model", "de": {"id": "Helsinki-NLP/opus-mt-de-en", "num_beams": 2}}})
     assert config.models["fr"].id == "some/model"
@@ -124,8 +165,7 @@ def test_section_hash_changes_only_with_its_section() -> None:
 def test_models_yaml_documents_every_key_of_the_config() -> None:
     """Each section of the shipped models.yaml names exactly the fields its dataclass declares."""
     shipped = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
-    sections = {"ingest": IngestConfig, "dedup": DedupConfig, "events": EventsConfig, "summarize": SummarizeConfig}
-    for name, cls in sections.items():
+    for name, cls in SECTIONS.items():
         assert set(shipped[name]) == {f.name for f in dataclasses.fields(cls)}, name
     assert set(shipped["models"]["fr"]) == {f.name for f in dataclasses.fields(ModelConfig)}
     top = {f.name for f in dataclasses.fields(Config)} - {"source"}

@@ -18,6 +18,7 @@ from pipeline.config import Config, DedupConfig
 from pipeline.matching import SimilarityTo, analyse, lsh_candidate_pairs, minhash_signatures
 from pipeline.records import Document, DocumentDecision, Sentence, SentenceGroup
 from pipeline.runner import ArtifactStore, inspect_stage, run_pipeline
+from pipeline.stages.artifacts import DOCUMENTS, SENTENCES
 from pipeline.stages.base import StageContext
 from pipeline.stages.dedup import deduplicate, run
 from tests.support.paths import SEEDS
@@ -338,8 +339,7 @@ def test_lsh_pairs_only_similar_sets() -> None:
 def test_run_skips_skipped_documents() -> None:
     documents, sentences = copies_corpus()
     skipped = Document("bad", "bad.txt", "0", status="skipped", reason="empty")
-    records = {"documents": [*documents, skipped], "sentences": sentences}
-    ctx = StageContext(config=Config(), run_dir=SEEDS, load=lambda stage, name, cls: records[name])
+    ctx = StageContext.in_memory(Config(), {DOCUMENTS: [*documents, skipped], SENTENCES: sentences})
     output = run(ctx)
     assert [d.doc_id for d in output.artifacts["documents"]] == [d.doc_id for d in documents]
     assert_partition(output.artifacts["groups"], sentences)

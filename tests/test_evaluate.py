@@ -13,7 +13,7 @@ from faithfulness_fixtures import build_digest, seed_digest_path
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.evaluate import REPORT_NAME
+from pipeline.faithfulness.evaluate import REPORT_NAME
 
 MIN_SEED_SUPPORT = 0.95
 runner = CliRunner()
@@ -94,6 +94,36 @@ def test_min_support_sets_the_exit_code(digest_path: Path, min_support: str | No
     assert [p["code"] for p in first["problems"]] == ["entity-missing"]
     if exit_code == 3:
         assert "below --min-support" in result.output
+
+
+def test_the_tables_show_the_written_report(digest_path: Path) -> None:
+    _break_first_sentence(digest_path)
+    result = runner.invoke(app, ["evaluate", str(digest_path)], env={"COLUMNS": "1000"})  # no wrapped cells
+    report = _report(digest_path)
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in result.output.splitlines() if line.startswith("│")]
+    overall = report["overall"]
+    assert cells[:6] == [
+        ["support rate", f"{overall['support_rate']:.3f}"],
+        ["citation recall", f"{overall['citation_recall']:.3f}"],
+        ["citation precision", f"{overall['citation_precision']:.3f}"],
+        ["sentences", str(overall["sentences"])],
+        ["unsupported", "1"],
+        ["unresolved citations", "0"],
+    ]
+    rows = cells[6:]  # one line per sentence: none of these has two problems
+    expected = [
+        [
+            s["event_id"],
+            str(s["index"]),
+            "yes" if s["supported"] else "NO",
+            f"{s['score']:.2f}",
+            "".join(f"{p['code']}{' (warning)' * (p['severity'] == 'warning')}: {p['detail']}" for p in s["problems"]),
+            s["text"],
+        ]
+        for s in report["sentences"]
+    ]
+    assert rows == expected and rows[0][2] == "NO" and rows[0][4].startswith("entity-missing: ")
+    assert any("(warning): " in row[4] for row in rows)  # a warning is marked as one
 
 
 def test_a_missing_source_file_is_reported_not_crashed_on(digest_path: Path) -> None:

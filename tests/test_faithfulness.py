@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from faithfulness_fixtures import build_digest, seed_digest_path
 
-from pipeline.evaluate import SentenceJudge, evaluate_digest, load_digest
 from pipeline.faithfulness import claims
 from pipeline.faithfulness.checker import Problem, SupportChecker, SupportResult, TransparentChecker
 from pipeline.faithfulness.citations import SourceDocument, SourceTexts, resolution_problem, translation_problems
+from pipeline.faithfulness.evaluate import SentenceJudge, evaluate_digest, load_digest
 from pipeline.records import Citation
 from tests.support.perturb import KINDS, perturbations
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_render import HOSTILE, TEXT, digest_of, records
 
-from pipeline.evaluate import evaluate_path
+from pipeline.faithfulness.evaluate import evaluate_path
 from pipeline.html_digest import FAITHFULNESS_PAGE, render_html
 from pipeline.records import Conflict, FigureVariant
 

@@ -25,6 +25,7 @@ from pipeline.records import (
     Translation,
 )
 from pipeline.stages import render
+from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, SUMMARIES, TRANSLATIONS
 from pipeline.stages.base import StageContext
 
 SCHEMA = json.loads((Path(render.__file__).parent.parent / "schemas" / "digest.schema.json").read_text("utf-8"))
@@ -222,16 +223,16 @@ def test_only_the_timestamp_differs_between_renders():
     ]
 
 
-def test_run_writes_both_files_from_the_artifacts(tmp_path):
+def test_run_writes_both_files_from_the_artifacts():
     recs = records()
     by_artifact = {
-        ("ingest", "documents"): recs["documents"],
-        ("dedup", "documents"): recs["decisions"],
-        ("summarize", "summaries"): recs["summaries"],
-        ("translate", "translations"): [],
+        DOCUMENTS: recs["documents"],
+        DECISIONS: recs["decisions"],
+        SUMMARIES: recs["summaries"],
+        TRANSLATIONS: [],
     }
     config = Config(models={"fr": ModelConfig(id="/models/opus-mt-fr-en", revision="v1")})
-    ctx = StageContext(config=config, run_dir=tmp_path, load=lambda stage, name, cls: by_artifact[(stage, name)])
+    ctx = StageContext.in_memory(config, by_artifact)
     output = render.run(ctx)
     assert set(output.files) == {"digest.json", "digest.md", "digest.html"} and not output.artifacts
     digest = json.loads(output.files["digest.json"])

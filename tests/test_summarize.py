@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,8 @@ from pipeline.records import (
     Translation,
 )
 from pipeline.stages import summarize
-from pipeline.stages.base import StageContext, StageOutput
+from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, EVENTS, GROUPS, SENTENCES, TRANSLATIONS
+from pipeline.stages.base import Artifact, StageContext, StageOutput
 
 
 @dataclasses.dataclass
@@ -39,7 +39,7 @@ class Corpus:
     duplicates: dict[str, str] = dataclasses.field(default_factory=dict)
     header: str = " date 2023-10 Publicité\n\n"  # so spans do not start at 0
 
-    def records(self) -> dict[tuple[str, str], list[Any]]:
+    def records(self) -> dict[Artifact[Any], list[Any]]:
         documents, sentences = [], []
         for doc_id, parts in self.texts.items():
             text, offsets = self.header, []
@@ -78,12 +78,12 @@ class Corpus:
         ]
         decisions = [DocumentDecision(d, duplicate_of=self.duplicates.get(d)) for d in self.texts]
         return {
-            ("ingest", "documents"): documents,
-            ("ingest", "sentences"): sentences,
-            ("dedup", "documents"): decisions,
-            ("dedup", "groups"): groups,
-            ("translate", "translations"): translations,
-            ("events", "events"): self.events,
+            DOCUMENTS: documents,
+            SENTENCES: sentences,
+            DECISIONS: decisions,
+            GROUPS: groups,
+            TRANSLATIONS: translations,
+            EVENTS: self.events,
         }
 
 
@@ -91,15 +91,10 @@ def event(event_id: str, group_ids: list[str], date: str | None = "2023-10-13", 
     return Event(event_id, f"title {event_id}", date, group_ids, [], [], background)
 
 
-def run_stage(corpus: Corpus, tmp_path: Path, **settings: Any) -> StageOutput:
-    records = corpus.records()
+def run_stage(corpus: Corpus, **settings: Any) -> StageOutput:
     # records go through their dict form, as they do between real stages
-    ctx = StageContext(
-        config=Config(summarize=SummarizeConfig(**settings)),
-        run_dir=tmp_path,
-        load=lambda stage, name, cls: [cls.from_dict(r.to_dict()) for r in records[(stage, name)]],
-    )
-    return summarize.run(ctx)
+    records = {a: [a.record.from_dict(r.to_dict()) for r in rs] for a, rs in corpus.records().items()}
+    return summarize.run(StageContext.in_memory(Config(summarize=SummarizeConfig(**settings)), records))
 
 
 def summaries(output: StageOutput) -> dict[str, EventSummary]:
@@ -144,16 +139,16 @@ def mmr_corpus() -> Corpus:
         (0.7, 5, {CONTAINERS, BLINKEN}),  # no more than the event has
     ],
 )
-def test_mmr_picks_informative_non_redundant_sentences(tmp_path, mmr_lambda, max_sentences, expected):
-    output = run_stage(mmr_corpus(), tmp_path, mmr_lambda=mmr_lambda, max_sentences=max_sentences)
+def test_mmr_picks_informative_non_redundant_sentences(mmr_lambda, max_sentences, expected):
+    output = run_stage(mmr_corpus(), mmr_lambda=mmr_lambda, max_sentences=max_sentences)
     assert {s.text for s in summaries(output)["e1"].summary} == expected
 
 
-def test_every_group_member_is_cited_with_its_exact_source_span(tmp_path):
+def test_every_group_member_is_cited_with_its_exact_source_span():
     corpus = mmr_corpus()
     records = corpus.records()
-    texts = {d.doc_id: d.text for d in records[("ingest", "documents")]}
-    (summary,) = run_stage(corpus, tmp_path, max_sentences=1).artifacts["summaries"]
+    texts = {d.doc_id: d.text for d in records[DOCUMENTS]}
+    (summary,) = run_stage(corpus, max_sentences=1).artifacts["summaries"]
     (sentence,) = summary.summary
     # both groups state the claim: every member is cited, each with its own group's English
     assert [(c.sentence_id, c.translation) for c in sentence.citations] == [
@@ -168,14 +163,14 @@ def test_every_group_member_is_cited_with_its_exact_source_span(tmp_path):
     assert (sentence.outlets, sentence.copies) == (1, {"b": "a"})
 
 
-def test_source_text_comes_from_the_document_not_the_sentence_record(tmp_path):
+def test_source_text_comes_from_the_document_not_the_sentence_record():
     corpus = mmr_corpus()
     records = corpus.records()
-    for sentence in records[("ingest", "sentences")]:
+    for sentence in records[SENTENCES]:
         sentence.text = sentence.text.upper()  # a sentence record that drifted from its document
-    ctx = StageContext(config=Config(), run_dir=tmp_path, load=lambda stage, name, cls: records[(stage, name)])
+    ctx = StageContext.in_memory(Config(), records)
     cited = [c for s in summarize.run(ctx).artifacts["summaries"][0].summary for c in s.citations]
-    texts = {d.doc_id: d.text for d in records[("ingest", "documents")]}
+    texts = {d.doc_id: d.text for d in records[DOCUMENTS]}
     assert cited and all(c.source_text == texts[c.doc_id][c.start : c.end] for c in cited)
 
 
@@ -186,11 +181,11 @@ def test_source_text_comes_from_the_document_not_the_sentence_record(tmp_path):
         ("drop", {BLINKEN}, {BLINKEN: []}),
     ],
 )
-def test_flagged_translations_are_marked_or_dropped(tmp_path, policy, expected_texts, expected_flags):
+def test_flagged_translations_are_marked_or_dropped(policy, expected_texts, expected_flags):
     corpus = mmr_corpus()
     corpus.flags = {"g1": ["number-missing:1 000"]}
     corpus.events = [event("e1", ["g1", "g3"])]
-    output = run_stage(corpus, tmp_path, flagged=policy)
+    output = run_stage(corpus, flagged=policy)
     summary = summaries(output)["e1"].summary
     assert {s.text for s in summary} == expected_texts
     assert {s.text: s.flags for s in summary} == expected_flags
@@ -198,12 +193,12 @@ def test_flagged_translations_are_marked_or_dropped(tmp_path, policy, expected_t
 
 
 @pytest.mark.parametrize("origin", ["untranslated"])
-def test_untranslated_groups_are_never_summary_sentences(tmp_path, origin):
+def test_untranslated_groups_are_never_summary_sentences(origin):
     corpus = mmr_corpus()
     corpus.origins = {"g1": origin, "g4": origin}
     corpus.groups[0] = ("g1", ["a:0", "b:0"], "Kirby : plus de 1 000 conteneurs livrés.")  # the French, unchanged
     corpus.events = [event("e1", ["g1", "g3"]), event("e2", ["g4"])]
-    output = run_stage(corpus, tmp_path)
+    output = run_stage(corpus)
     assert {s.text for s in summaries(output)["e1"].summary} == {BLINKEN}
     assert "e2" not in summaries(output)  # nothing English to say: left out, with a note
     assert any("e2" in note for note in output.notes)
@@ -219,15 +214,15 @@ def test_untranslated_groups_are_never_summary_sentences(tmp_path, origin):
         ('North Korea decried the West\'s "hegemonic policy".', True),  # a quoted phrase in a sentence with a subject
     ],
 )
-def test_quotes_stay_with_their_speaker(tmp_path, english, kept):
+def test_quotes_stay_with_their_speaker(english, kept):
     corpus = mmr_corpus()
     corpus.groups.append(("g6", ["c:2"], english))
     corpus.events = [event("e1", ["g6", "g3"])]
-    texts = {s.text for s in summaries(run_stage(corpus, tmp_path))["e1"].summary}
+    texts = {s.text for s in summaries(run_stage(corpus))["e1"].summary}
     assert (english in texts) is kept
 
 
-def test_summary_follows_the_chronology_of_what_is_reported(tmp_path):
+def test_summary_follows_the_chronology_of_what_is_reported():
     corpus = Corpus(
         dates={"x": "2023-11", "y": "2023-10"},
         texts={
@@ -242,7 +237,7 @@ def test_summary_follows_the_chronology_of_what_is_reported(tmp_path):
         ],
         events=[event("e1", ["g1", "g2", "g3", "g4"], date="2023-10-13")],
     )
-    summary = summaries(run_stage(corpus, tmp_path))["e1"].summary
+    summary = summaries(run_stage(corpus))["e1"].summary
     # Feb 2022, 13 Sep 2023, the event's own date (undated sentence), 8 Nov 2023
     assert [s.citations[0].sentence_id for s in summary] == ["y:1", "x:1", "y:0", "x:0"]
 
@@ -265,10 +260,10 @@ def test_reported_date(text, lang, published, expected):
     assert summarize.reported_date(text, lang, parse_period(published)) == expected
 
 
-def test_background_event_is_summarized_and_kept_labelled(tmp_path):
+def test_background_event_is_summarized_and_kept_labelled():
     corpus = mmr_corpus()
     corpus.events = [event("e1", ["g1"]), event("bg", ["g4", "g5"], date=None, background=True)]
-    result = summaries(run_stage(corpus, tmp_path))
+    result = summaries(run_stage(corpus))
     assert result["bg"].background and not result["e1"].background
     assert {s.text for s in result["bg"].summary} == {SUMMIT, "A filler sentence about the weather today."}
 
@@ -280,38 +275,38 @@ def test_background_event_is_summarized_and_kept_labelled(tmp_path):
         ({"b": "a", "d": "a"}, ["a:1", "c:2"]),  # b and d are copies of a: g1 has one independent source
     ],
 )
-def test_duplicate_documents_do_not_count_as_independent_support(tmp_path, duplicates, expected):
+def test_duplicate_documents_do_not_count_as_independent_support(duplicates, expected):
     corpus = mmr_corpus()
     corpus.texts["d"] = ["Kirby : plus de 1 000 conteneurs livrés."]
     corpus.groups[:2] = [("g1", ["a:0", "b:0", "d:0"], CONTAINERS), ("g2", ["a:1", "c:2"], SUMMIT)]
     corpus.groups.pop()  # c:2 now belongs to g2
     corpus.duplicates = duplicates
     corpus.events = [event("e1", ["g1", "g2"])]
-    (summary,) = run_stage(corpus, tmp_path, max_sentences=1).artifacts["summaries"]
+    (summary,) = run_stage(corpus, max_sentences=1).artifacts["summaries"]
     assert [c.sentence_id for s in summary.summary for c in s.citations] == expected  # duplicates still cited
 
 
-def _past_the_end(records: dict[tuple[str, str], list[Any]]) -> None:
-    records[("ingest", "sentences")][0].end = 10_000  # a:0 points past the end of its document
+def _past_the_end(records: dict[Artifact[Any], list[Any]]) -> None:
+    records[SENTENCES][0].end = 10_000  # a:0 points past the end of its document
 
 
-def _no_sentence_record(records: dict[tuple[str, str], list[Any]]) -> None:
-    records[("ingest", "sentences")].pop(0)  # a:0 is a group member with no sentence record
+def _no_sentence_record(records: dict[Artifact[Any], list[Any]]) -> None:
+    records[SENTENCES].pop(0)  # a:0 is a group member with no sentence record
 
 
 @pytest.mark.parametrize("break_citation", [_past_the_end, _no_sentence_record])
-def test_an_unresolvable_citation_is_left_out_and_counted(tmp_path, break_citation):
+def test_an_unresolvable_citation_is_left_out_and_counted(break_citation):
     records = mmr_corpus().records()
     break_citation(records)
-    ctx = StageContext(config=Config(), run_dir=tmp_path, load=lambda stage, name, cls: records[(stage, name)])
+    ctx = StageContext.in_memory(Config(), records)
     output = summarize.run(ctx)
     (containers,) = [s for s in output.artifacts["summaries"][0].summary if "containers" in s.text]
     assert [c.sentence_id for c in containers.citations] == ["a:1", "b:0"]
     assert output.counts["invalid_citations"] == 1 and output.notes
 
 
-def test_an_event_summary_depends_only_on_its_own_records(tmp_path):
-    alone = summaries(run_stage(mmr_corpus(), tmp_path, max_sentences=2))["e1"]
+def test_an_event_summary_depends_only_on_its_own_records():
+    alone = summaries(run_stage(mmr_corpus(), max_sentences=2))["e1"]
     corpus = mmr_corpus()
     corpus.texts["z"] = ["Une autre affaire, sans rapport, à Kiev.", "Encore des conteneurs de munitions."]
     corpus.groups += [
@@ -319,10 +314,10 @@ def test_an_event_summary_depends_only_on_its_own_records(tmp_path):
         ("g8", ["z:1"], "More containers of munitions, Kirby said, containers and containers."),
     ]
     corpus.events.append(event("e2", ["g7", "g8"]))
-    assert summaries(run_stage(corpus, tmp_path, max_sentences=2))["e1"] == alone
+    assert summaries(run_stage(corpus, max_sentences=2))["e1"] == alone
 
 
-def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once(tmp_path):
+def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once():
     corpus = Corpus(
         dates={d: "2023-09" for d in "abcd"},
         texts={
@@ -339,7 +334,7 @@ def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once(tmp_
         events=[event("e1", ["g1", "g2", "g3"], date="2023-09-10")],
         duplicates={"c": "a"},
     )
-    (summary,) = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"]
+    (summary,) = run_stage(corpus, max_sentences=4).artifacts["summaries"]
     dam = [s for s in summary.summary if "dam" in s.text]
     assert len(dam) == 1 and len(summary.summary) == 2  # one bullet for the claim, one for the other
     assert [c.sentence_id for c in dam[0].citations] == ["a:0", "b:0", "c:0"]
@@ -347,76 +342,87 @@ def test_paraphrases_by_several_outlets_are_one_claim_and_copies_count_once(tmp_
     assert TransparentChecker().check(dam[0].text, dam[0].citations).supported
 
 
-def test_conflicting_figures_are_shown_with_every_value_and_its_sentences(tmp_path):
-    corpus = Corpus(
-        dates={d: "2023-09" for d in "abc"},
-        texts={
-            "a": ["Les inondations de Derna ont fait 632 morts, a dit le ministère."],
-            "b": ["Les inondations de Derna ont fait 1 037 morts, a dit le Croissant-Rouge."],
-            "c": ["Les écoles de Tripoli restent ouvertes, avec 40 élèves par classe."],
-        },
-        groups=[
-            ("g1", ["a:0"], "The floods in Derna left 632 dead, the ministry said."),
-            ("g2", ["b:0"], "The floods in Derna left 1,037 dead, the Red Crescent said."),
-            ("g3", ["c:0"], "Schools in Tripoli stay open; 40 dead were reported in the south."),
-        ],
-        events=[event("e1", ["g1", "g2", "g3"], date="2023-09-11")],
+def one_sentence_each(month: str, event_date: str, *sentences: tuple[str, str]) -> Corpus:
+    """Documents a, b, ... published in ``month``, one (French, English) sentence each, each its
+    own group, all of them one event."""
+    ids = "abcdefgh"[: len(sentences)]
+    pairs = list(zip(ids, sentences, strict=True))
+    groups = [(f"g{n}", [f"{d}:0"], english) for n, (d, (_, english)) in enumerate(pairs, 1)]
+    return Corpus(
+        dates=dict.fromkeys(ids, month),
+        texts={d: [french] for d, (french, _) in pairs},
+        groups=groups,
+        events=[event("e1", [g for g, _, _ in groups], date=event_date)],
     )
-    (summary,) = run_stage(corpus, tmp_path, max_sentences=1).artifacts["summaries"]
-    (sentence,) = summary.summary
-    (conflict,) = sentence.conflicts
-    assert conflict.what == "dead"
-    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [
-        ("1,037", ("b:0",)),
-        ("632", ("a:0",)),
-    ]
 
 
-def test_the_same_statement_with_other_figures_is_one_bullet_with_a_conflict(tmp_path):
-    corpus = Corpus(
-        dates={d: "2024-12" for d in "ab"},
-        texts={
-            "a": ["Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups."],
-            "b": ["Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups."],
-        },
-        groups=[
-            ("g1", ["a:0"], "Its doors reopened at 19:20, after the archbishop struck three blows."),
-            ("g2", ["b:0"], "Its doors reopened at 19:21, after the archbishop struck three blows."),
-        ],
-        events=[event("e1", ["g1", "g2"], date="2024-12-07")],
-    )
-    (summary,) = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"]
+@pytest.mark.parametrize(
+    ("corpus", "max_sentences", "what", "variants"),
+    [
+        pytest.param(
+            one_sentence_each(
+                "2023-09",
+                "2023-09-11",
+                (
+                    "Les inondations de Derna ont fait 632 morts, a dit le ministère.",
+                    "The floods in Derna left 632 dead, the ministry said.",
+                ),
+                (
+                    "Les inondations de Derna ont fait 1 037 morts, a dit le Croissant-Rouge.",
+                    "The floods in Derna left 1,037 dead, the Red Crescent said.",
+                ),
+                (
+                    "Les écoles de Tripoli restent ouvertes, avec 40 élèves par classe.",
+                    "Schools in Tripoli stay open; 40 dead were reported in the south.",
+                ),
+            ),
+            1,
+            "dead",
+            [("1,037", ("b:0",)), ("632", ("a:0",))],
+            id="a toll: every value and its sentences, not the unrelated 40",
+        ),
+        pytest.param(
+            one_sentence_each(
+                "2024-12",
+                "2024-12-07",
+                (
+                    "Ses portes se sont rouvertes à 19h20, après que l'archevêque a frappé trois coups.",
+                    "Its doors reopened at 19:20, after the archbishop struck three blows.",
+                ),
+                (
+                    "Ses portes se sont rouvertes à 19h21, après que l'archevêque a frappé trois coups.",
+                    "Its doors reopened at 19:21, after the archbishop struck three blows.",
+                ),
+            ),
+            4,
+            "time",
+            [("19:20", ("a:0",)), ("19:21", ("b:0",))],
+            id="the same statement with other times: one bullet",
+        ),
+    ],
+)
+def test_differing_figures_are_one_bullet_with_a_conflict(corpus, max_sentences, what, variants):
+    (summary,) = run_stage(corpus, max_sentences=max_sentences).artifacts["summaries"]
     (sentence,) = summary.summary
     (conflict,) = sentence.conflicts
-    assert conflict.what == "time"
-    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == [
-        ("19:20", ("a:0",)),
-        ("19:21", ("b:0",)),
-    ]
+    assert conflict.what == what
+    assert sorted((v.value, tuple(v.sentence_ids)) for v in conflict.variants) == variants
 
 
 def test_an_alias_file_lets_claims_with_translated_names_merge(tmp_path):
-    corpus = Corpus(
-        dates={d: "2024-03" for d in "ab"},
-        texts={
-            "a": ["Le satellite observera la Terre."],
-            "b": ["Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence."],
-        },
-        groups=[
-            ("g1", ["a:0"], "The satellite will observe the Earth."),
-            (
-                "g2",
-                ["b:0"],
-                "Launched on Thursday from Kourou, the satellite will observe the Earth for ten "
-                "years, the agency said.",
-            ),
-        ],
-        events=[event("e1", ["g1", "g2"], date="2024-03-06")],
+    corpus = one_sentence_each(
+        "2024-03",
+        "2024-03-06",
+        ("Le satellite observera la Terre.", "The satellite will observe the Earth."),
+        (
+            "Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence.",
+            "Launched on Thursday from Kourou, the satellite will observe the Earth for ten years, the agency said.",
+        ),
     )
-    without = run_stage(corpus, tmp_path, max_sentences=4).artifacts["summaries"][0]
+    without = run_stage(corpus, max_sentences=4).artifacts["summaries"][0]
     aliases = tmp_path / "aliases.txt"
     aliases.write_text("Earth = Terre\n", encoding="utf-8")
-    with_aliases = run_stage(corpus, tmp_path, max_sentences=4, aliases=str(aliases)).artifacts["summaries"][0]
+    with_aliases = run_stage(corpus, max_sentences=4, aliases=str(aliases)).artifacts["summaries"][0]
     assert len(without.summary) == 2 and len(with_aliases.summary) == 1
 
 
@@ -424,10 +430,10 @@ def test_an_unreadable_alias_file_is_a_config_error(tmp_path):
     from pipeline.errors import ConfigError
 
     with pytest.raises(ConfigError, match="summarize.aliases"):
-        run_stage(mmr_corpus(), tmp_path, aliases=str(tmp_path / "missing.txt"))
+        run_stage(mmr_corpus(), aliases=str(tmp_path / "missing.txt"))
 
 
-def test_a_copy_that_comes_first_still_leaves_one_independent_outlet(tmp_path):
+def test_a_copy_that_comes_first_still_leaves_one_independent_outlet():
     corpus = Corpus(
         dates={d: "2024-12" for d in "ab"},
         texts={
@@ -438,29 +444,22 @@ def test_a_copy_that_comes_first_still_leaves_one_independent_outlet(tmp_path):
         events=[event("e1", ["g1"], date="2024-12-07")],
         duplicates={"a": "b"},  # a, listed first, is the copy of b
     )
-    (summary,) = run_stage(corpus, tmp_path).artifacts["summaries"]
+    (summary,) = run_stage(corpus).artifacts["summaries"]
     (sentence,) = summary.summary
     assert (sentence.outlets, sentence.copies) == (1, {"a": "b"})
 
 
-def test_a_merged_claim_is_worded_as_what_every_source_says(tmp_path):
-    corpus = Corpus(
-        dates={d: "2024-07" for d in "ab"},
-        texts={
-            "a": ["Ariane 6 a décollé de Kourou."],
-            "b": ["Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo."],
-        },
-        groups=[
-            ("g1", ["a:0"], "Ariane 6 lifted off from Kourou."),
-            (
-                "g2",
-                ["b:0"],
-                "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused by the weather.",
-            ),
-        ],
-        events=[event("e1", ["g1", "g2"], date="2024-07-09")],
+def test_a_merged_claim_is_worded_as_what_every_source_says():
+    corpus = one_sentence_each(
+        "2024-07",
+        "2024-07-09",
+        ("Ariane 6 a décollé de Kourou.", "Ariane 6 lifted off from Kourou."),
+        (
+            "Ariane 6 a décollé de Kourou mardi soir, après un long retard dû à la météo.",
+            "Ariane 6 lifted off from Kourou on Tuesday evening, after a long delay caused by the weather.",
+        ),
     )
-    (summary,) = run_stage(corpus, tmp_path).artifacts["summaries"]
+    (summary,) = run_stage(corpus).artifacts["summaries"]
     (sentence,) = summary.summary
     assert sentence.text == "Ariane 6 lifted off from Kourou."
     assert [c.sentence_id for c in sentence.citations] == ["a:0", "b:0"]

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.config import Config, ModelConfig
 from pipeline.records import SentenceGroup
+from pipeline.stages.artifacts import GROUPS
 from pipeline.stages.base import ProgressFactory, StageContext, no_progress
 from tests.support.paths import SEEDS
 
@@ -72,9 +73,5 @@ def make_context(
     config = dataclasses.replace(
         Config(), models=models, memory=str(memory) if memory else None, cache=str(tmp_path / "translations.sqlite")
     )
-
-    def load(stage: str, name: str, cls: type) -> list[Any]:
-        assert (stage, name, cls) == ("dedup", "groups", SentenceGroup)  # the stage's one input
-        return list(groups)
-
-    return StageContext(config=config, run_dir=tmp_path / "run", load=load, progress=progress)
+    # the stage's one input: reading any other artifact raises
+    return StageContext.in_memory(config, {GROUPS: groups}, progress=progress)

@@ -1,1 +1,1 @@
-"""Faithfulness of a digest to its sources: support checkers and citation checks."""
+"""Faithfulness of a digest to its sources: support checkers, citation checks, and the evaluation that applies them."""

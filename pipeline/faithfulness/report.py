@@ -8,6 +8,7 @@ it breaks the support).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +24,7 @@ class CitationVerdict:
     precise: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sentence_id": self.sentence_id,
-            "resolved": self.resolved,
-            "supports_alone": self.supports_alone,
-            "precise": self.precise,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)

@@ -54,16 +54,6 @@ class MemoryStore:
         return list(self._records[artifact])  # type: ignore[arg-type]
 
 
-class _LegacyLoader:
-    """Adapts a ``load(stage, name, record_class)`` callable, the signature stage contexts once took."""
-
-    def __init__(self, load: Callable[[str, str, type], list[Any]]):
-        self._load = load
-
-    def read(self, artifact: Artifact[R]) -> list[R]:
-        return self._load(artifact.stage, artifact.name, artifact.record)
-
-
 class Progress(Protocol):
     def advance(self, n: int = 1) -> None: ...
 
@@ -93,15 +83,9 @@ class StageOutput:
 @dataclass
 class StageContext:
     config: Config
-    run_dir: Path | None = None  # accepted for callers written before stores; no stage reads it
-    load: Callable[[str, str, type], list[Any]] | None = None  # the same: wrapped into ``store``
     inputs: list[Path] = field(default_factory=list)  # the input files (stages that declare "inputs")
     progress: ProgressFactory = no_progress
-    store: ArtifactSource | None = None
-
-    def __post_init__(self) -> None:
-        if self.store is None:
-            self.store = _LegacyLoader(self.load) if self.load is not None else MemoryStore()
+    store: ArtifactSource = field(default_factory=MemoryStore)
 
     @classmethod
     def in_memory(
@@ -114,7 +98,6 @@ class StageContext:
         return cls(config=config, inputs=list(inputs), progress=progress, store=MemoryStore(records))
 
     def read(self, artifact: Artifact[R]) -> list[R]:
-        assert self.store is not None  # set in __post_init__
         return self.store.read(artifact)
 
 

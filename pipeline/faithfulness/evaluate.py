@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from rich.table import Table
 
-from pipeline.errors import DigestError, terminal_safe
+from pipeline.errors import DigestError
 from pipeline.faithfulness.checker import (
     CITATION_IRRELEVANT,
     WARNING,
@@ -33,71 +32,8 @@ from pipeline.records import Citation, SummarySentence
 
 REPORT_NAME = "faithfulness.json"
 
-# What the evaluator needs of a digest. Looser than the published digest schema on purpose: a
-# sentence without citations is a finding to report ("no-citation"), not a file to reject.
-_DIGEST_SHAPE: dict[str, Any] = {
-    "type": "object",
-    "required": ["schema", "documents", "events"],
-    "properties": {
-        "schema": {"const": 1},
-        "documents": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["doc_id", "path"],
-                "properties": {
-                    "doc_id": {"type": "string"},
-                    "path": {"type": "string"},
-                    "lang": {"type": ["string", "null"]},
-                    "encoding": {"type": ["string", "null"]},
-                    "line": {"type": ["integer", "null"], "minimum": 1},
-                },
-            },
-        },
-        "events": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["event_id", "summary"],
-                "properties": {
-                    "event_id": {"type": "string"},
-                    "summary": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["text"],
-                            "properties": {
-                                "text": {"type": "string"},
-                                "citations": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "required": [
-                                            "doc_id",
-                                            "sentence_id",
-                                            "start",
-                                            "end",
-                                            "source_text",
-                                            "translation",
-                                        ],
-                                        "properties": {
-                                            "doc_id": {"type": "string"},
-                                            "sentence_id": {"type": "string"},
-                                            "start": {"type": "integer"},
-                                            "end": {"type": "integer"},
-                                            "source_text": {"type": "string"},
-                                            "translation": {"type": "string"},
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
+# What the evaluator needs of a digest: looser than the published schema (see its description).
+_DIGEST_SHAPE = Path(__file__).resolve().parent.parent / "schemas" / "evaluated-digest.schema.json"
 
 
 def evaluate_path(
@@ -136,7 +72,7 @@ def load_digest(path: Path) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DigestError(f"{path} is not a JSON digest ({err}); rerun `pipeline run` to rewrite it") from None
     try:
-        jsonschema.validate(digest, _DIGEST_SHAPE)
+        jsonschema.validate(digest, json.loads(_DIGEST_SHAPE.read_text(encoding="utf-8")))
     except jsonschema.ValidationError as err:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path) or "the top level"
         raise DigestError(f"{path}: {where}: {err.message}; rerun `pipeline run` to rewrite it") from None
@@ -253,43 +189,3 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def report_tables(report: FaithfulnessReport) -> list[Table]:
-    """Two tables for the terminal: the digest-wide rates, then one row per summary sentence."""
-    overall = report.overall
-    totals = Table(title=f"faithfulness: {terminal_safe(report.digest)}")
-    totals.add_column("measure")
-    totals.add_column("value", justify="right")
-    for name in ("support_rate", "citation_recall", "citation_precision"):
-        totals.add_row(name.replace("_", " "), f"{overall[name]:.3f}")
-    totals.add_row("sentences", str(overall["sentences"]))
-    totals.add_row("unsupported", str(overall["unsupported"]))
-    totals.add_row("unresolved citations", str(overall["unresolved_citations"]))
-
-    sentences = Table(title="sentences", show_lines=False)
-    for column, justify in (
-        ("event", "left"),
-        ("#", "right"),
-        ("ok", "center"),
-        ("score", "right"),
-        ("problems", "left"),
-        ("sentence", "left"),
-    ):
-        sentences.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for verdict in report.sentences:
-        # digest texts may hold rich markup (`[/]`) or control characters: printed as they are
-        problems = "\n".join(
-            terminal_safe(f"{p.code}{'' if p.severity != WARNING else ' (warning)'}: {p.detail}")
-            for p in verdict.problems
-        )
-        sentences.add_row(
-            terminal_safe(verdict.event_id),
-            str(verdict.index),
-            "yes" if verdict.supported else "NO",
-            f"{verdict.score:.2f}",
-            problems,
-            terminal_safe(verdict.text),
-            style=None if verdict.supported else "red",
-        )
-    return [totals, sentences]
