@@ -24,8 +24,9 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.config import EventsConfig
-from pipeline.dates import DAY, Period, TimeMention, infer_document_period, parse_period, resolve_times
+from pipeline.dates import DAY, Period, TimeMention, document_period, parse_period, resolve_times
 from pipeline.features import actors, content_words, normalise_rows, quantities, set_vectors, tfidf
+from pipeline.lang import anaphoric_opening
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.stages.artifacts import DOCUMENTS, EVENTS, GROUPS, SENTENCES, TRANSLATIONS
 from pipeline.stages.base import Stage, StageContext, StageOutput
@@ -51,21 +52,6 @@ _QUOTE_OPENING = re.compile(r"^\s*[\"“”«»]")
 # "..., the Reuters news agency reported": who reported it is no part of a title.
 _REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|says|reports)$")
 _TITLE_CHARACTERS = 90
-# Sentences that open with these lean on the sentence before them (and make poor titles).
-_ANAPHORIC_OPENING = {
-    "en": re.compile(
-        r"^\W*(?:he|she|it|its|they|their|his|her|this|these|those|that|moreover|consequently|however|"
-        r"meanwhile|also|so|but)\b",
-        re.IGNORECASE,
-    ),
-    "fr": re.compile(
-        r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
-        r"cependant|toutefois|mais)\b",
-        re.IGNORECASE,
-    ),
-}
-
-
 @dataclass(frozen=True)
 class GroupFacts:
     """One sentence group, as the clustering sees it."""
@@ -99,8 +85,7 @@ def document_bases(documents: list[Document]) -> tuple[dict[str, Period], dict[s
         period = parse_period(document.date)
         if period is not None:
             given[document.doc_id] = period
-        else:
-            period = infer_document_period(document.text, document.lang or "fr")
+        period = document_period(document.date, document.text, document.lang)
         if period is not None:
             bases[document.doc_id] = period
     return bases, given
@@ -212,7 +197,13 @@ def gather_evidence(facts: list[GroupFacts]) -> Evidence:
 
 def _opens_anaphorically(facts: GroupFacts) -> bool:
     texts = [("en", facts.translation)] + [(facts.group.lang or "fr", s) for s in facts.sources]
-    return any(lang in _ANAPHORIC_OPENING and _ANAPHORIC_OPENING[lang].match(text) for lang, text in texts)
+    return any(_leans_on_previous(lang, text) for lang, text in texts)
+
+
+def _leans_on_previous(lang: str, text: str) -> bool:
+    """The sentence opens with words that lean on the sentence before it (and make a poor title)."""
+    opening = anaphoric_opening(lang)
+    return opening is not None and opening.match(text) is not None
 
 
 def _neighbour_bonus(a: GroupFacts, b: GroupFacts) -> float:
@@ -380,7 +371,7 @@ def _title_choice(cluster_facts: list[GroupFacts], centrality: list[float]) -> G
     def rank(pair: tuple[GroupFacts, float]) -> tuple[bool, bool, float, str]:
         facts, central = pair
         leans_on_context = bool(
-            _ANAPHORIC_OPENING["en"].match(facts.translation) or _QUOTE_OPENING.match(facts.translation)
+            _leans_on_previous("en", facts.translation) or _QUOTE_OPENING.match(facts.translation)
         )
         return (not facts.translation, leans_on_context, -central, facts.group.group_id)
 

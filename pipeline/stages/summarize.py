@@ -28,7 +28,7 @@ from datetime import date
 
 import numpy as np
 
-from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
+from pipeline.dates import YEAR, Period, document_period, parse_period, resolve_times
 from pipeline.faithfulness.checker import TransparentChecker
 from pipeline.faithfulness.claims import Aliases, read_aliases
 from pipeline.features import content_words, tfidf
@@ -354,9 +354,7 @@ class Summarizer:
         if doc_id not in self.bases:
             document = self.documents.get(doc_id)
             self.bases[doc_id] = (
-                None
-                if document is None
-                else (parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
+                None if document is None else document_period(document.date, document.text, document.lang)
             )
         return self.bases[doc_id]
 
