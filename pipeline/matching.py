@@ -80,7 +80,7 @@ def analyse(text: str, lang: str | None) -> MatchText:
 
 def number_values(text: str, lang: str | None) -> frozenset[str]:
     """Every number the sentence states, digits or words (``un millier`` = ``1 000``)."""
-    if profile(lang) is None:
+    if lang is None or profile(lang) is None:
         return frozenset(analyse(text, lang).digits)
     return frozenset(m.value for m in extract_numbers(_COMMA_GROUP.sub("", text), lang))
 

@@ -26,7 +26,7 @@ _FRENCH = profile("fr")
 assert _ENGLISH is not None and _FRENCH is not None  # both are profiled languages
 
 # English function words: they carry no claim of their own, so coverage ignores them.
-STOPWORDS = _ENGLISH.stopwords
+STOPWORDS = _ENGLISH.stopwords | _ENGLISH.claim_stopwords
 # Syntactic negation ("n't" is spelt out as "not" before tokenising), and verbs that negate
 # what follows them ("denied providing drones", "declined to give").
 NEGATION_WORDS = _ENGLISH.negations

@@ -59,6 +59,10 @@ class LanguageProfile:
     elided_negations: Mapping[str, str] = field(default_factory=dict)  # elided form -> full word: "n" (n') -> "ne"
     negating_verbs: frozenset[str] = frozenset()  # verbs that negate what follows ("denied providing")
     honorifics: frozenset[str] = frozenset()  # no part of a name's identity ("Mr Kim")
+    # Further function words that state no claim, for the faithfulness check of English
+    # sentences; with ``stopwords`` they are its list. Event clustering keeps them: they help
+    # tell events apart there (left out, seeds BCubed F1 falls from 0.892 to 0.846).
+    claim_stopwords: frozenset[str] = frozenset()
     name_articles: frozenset[str] = frozenset()  # articles NER includes in a span ("la Terre")
     demonym_ending: str = ""  # regex: adjectives of nationality ("américain")
     compass: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # English compass word -> this language's
@@ -85,6 +89,7 @@ OPTIONAL_FIELDS = frozenset(
         "elided_negations",
         "negating_verbs",
         "honorifics",
+        "claim_stopwords",
         "name_articles",
         "demonym_ending",
         "compass",

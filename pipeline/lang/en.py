@@ -101,16 +101,11 @@ PROFILE = LanguageProfile(
         r"(?:st|nd|rd|th)?\s+(?P<month2>{month})(?!\w))"
     ),
     stopwords=_words(
-        """a about above after again against all almost along already also although am among an and another
-        any are around as at be became because been before being below between both but by can could did do
-        does doing done during each either else even ever every few for from further furthermore had has have
-        having he her here hers herself him himself his how however i if in indeed into is it its itself just
-        least less let like made make many may me meanwhile might more moreover most much must my myself near
-        nearly no nor not now of off on once one only onto or other others otherwise our ours ourselves out
-        over own per perhaps quite rather said same says several shall she should since so some still such than
-        that the their theirs them themselves then there these they this those though through thus to too
-        toward towards under until up upon us very via was we well were what whatever when where whether which
-        while who whom whose why will with within would yet you your yours"""
+        """a about after against all also an and any are as at be been before being but by can could did do does
+        during even for from had has have he her him his how i if in into is it its just more most no nor not now
+        of on only or other our out over said says she should so some such than that the their them then there
+        these they this those through to under until up very was we well were what when where which while who
+        whom why will with would you"""
     ),
     # "t" is the end of "don't" as the word tokenizer splits it
     negations=_words("not no never neither nor none nothing nobody without cannot t"),
@@ -141,4 +136,12 @@ PROFILE = LanguageProfile(
         fail fails failed failing"""
     ),
     honorifics=_words("mr mrs ms miss dr prof sir"),
+    claim_stopwords=_words(
+        """above again almost along already although am among another around became because below between both
+        doing done each either else ever every few further furthermore having here hers herself himself however
+        indeed itself least less let like made make many may me meanwhile might moreover much must my myself near
+        nearly off once one onto others otherwise ours ourselves own per perhaps quite rather same several shall
+        since still theirs themselves though thus too toward towards upon us via whatever whether whose within yet
+        your yours"""
+    ),
 )

@@ -52,6 +52,8 @@ _QUOTE_OPENING = re.compile(r"^\s*[\"“”«»]")
 # "..., the Reuters news agency reported": who reported it is no part of a title.
 _REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|says|reports)$")
 _TITLE_CHARACTERS = 90
+
+
 @dataclass(frozen=True)
 class GroupFacts:
     """One sentence group, as the clustering sees it."""
@@ -370,9 +372,7 @@ def make_title(translation: str, mentions: tuple[TimeMention, ...], limit: int =
 def _title_choice(cluster_facts: list[GroupFacts], centrality: list[float]) -> GroupFacts:
     def rank(pair: tuple[GroupFacts, float]) -> tuple[bool, bool, float, str]:
         facts, central = pair
-        leans_on_context = bool(
-            _leans_on_previous("en", facts.translation) or _QUOTE_OPENING.match(facts.translation)
-        )
+        leans_on_context = bool(_leans_on_previous("en", facts.translation) or _QUOTE_OPENING.match(facts.translation))
         return (not facts.translation, leans_on_context, -central, facts.group.group_id)
 
     return min(zip(cluster_facts, centrality, strict=True), key=rank)[0]
