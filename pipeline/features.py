@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from pipeline.lang import profile
+from pipeline.lang import TARGET_PROFILE, profile
 from pipeline.numbers import extract_numbers
 from pipeline.words import WORD, fold
 
@@ -119,7 +119,7 @@ _NOT_ACTORS = frozenset(
 )
 
 
-_ENGLISH_MONTH_NAMES = frozenset(profile("en").months)  # type: ignore[union-attr]
+_ENGLISH_MONTH_NAMES = frozenset(TARGET_PROFILE.months)
 # Quantities below this are mostly durations and counts of people ("deux mois", "six jours").
 _MIN_QUANTITY = 10
 

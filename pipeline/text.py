@@ -89,7 +89,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
         "dateline",
         re.compile(
-            r"(?<![^\n])(?:[Pp]ar [^\n()]{3,80}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{1,30}"
+            rf"(?<![^\n])(?:(?:{_phrases('byline')}) [^\n()]{{3,80}}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{{1,30}}"
             r"\s*\([A-Z][A-Za-z]{1,11}\)\s*[-–—]\s*"
         ),
         whole_line=False,
@@ -97,7 +97,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     _rule("donation_appeal", rf".{{0,200}}(?:{_phrases('donation_appeal')}).{{0,200}}"),
 )
 # The boilerplate keys a profile may fill: a misspelt one would be silently ignored.
-BOILERPLATE_KEYS = frozenset({"read_more_sentence", "cookie_address"} | {r.name for r in BOILERPLATE_RULES})
+BOILERPLATE_KEYS = frozenset({"byline", "read_more_sentence", "cookie_address"} | {r.name for r in BOILERPLATE_RULES})
 
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
 

@@ -66,7 +66,12 @@ def _language_keyed(tree: ast.AST) -> list[str]:
             constants = [c.value for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)]
             if any(c in CODES for c in constants):
                 found.append(f"line {node.lineno}: a test for language {constants}")
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in CODES:
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in CODES
+            and not (isinstance(node.value, ast.Name) and node.value.id == "PROFILES")  # a profile, not a table
+        ):
             found.append(f"line {node.lineno}: a lookup of [{node.slice.value!r}]")
     return found
 
@@ -83,6 +88,7 @@ def test_no_module_outside_the_profiles_keeps_a_language_table() -> None:
 
 def test_the_language_table_check_finds_the_shapes_it_forbids() -> None:
     assert len(_language_keyed(ast.parse('T = {"fr": 1, "en": 2}\nif lang != "fr": pass\nx = T["de"]'))) == 3
+    assert _language_keyed(ast.parse('FRENCH = PROFILES["fr"]')) == []
     assert _language_keyed(ast.parse('T = {"north": 1}\nif kind == "date": pass\nx = T["en_US"]')) == []
 
 

@@ -18,12 +18,11 @@ from pathlib import Path
 import snowballstemmer
 
 from pipeline.errors import ConfigError
-from pipeline.lang import PROFILES, profile
+from pipeline.lang import PROFILES, TARGET_PROFILE
 from pipeline.words import fold
 
-_ENGLISH = profile("en")
-_FRENCH = profile("fr")
-assert _ENGLISH is not None and _FRENCH is not None  # both are profiled languages
+_ENGLISH = TARGET_PROFILE
+_FRENCH = PROFILES["fr"]  # the originals whose names spaCy reads (pipeline.nlp)
 
 # English function words: they carry no claim of their own, so coverage ignores them.
 STOPWORDS = _ENGLISH.stopwords | _ENGLISH.claim_stopwords
@@ -69,11 +68,7 @@ _WORD = re.compile(r"[^\W_][\w]*(?:['’-][^\W_][\w]*)*")
 # The common-word half of a compound is no part of the name: "Iranian-made", "Russian-controlled".
 _LOWER_COMPOUND_PART = re.compile(r"-[a-z]{2,}\b(?!-)")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
-_CONTRACTIONS = (
-    (re.compile(r"\bwon['’]t\b", re.I), "will not"),
-    (re.compile(r"\bcan['’]t\b", re.I), "can not"),
-    (re.compile(r"n['’]t\b", re.I), " not"),
-)
+_CONTRACTIONS = tuple((re.compile(pattern, re.I), spelt) for pattern, spelt in _ENGLISH.contractions)
 # Characters after which a capitalised word starts a sentence or a quote rather than naming something.
 _OPENERS = set("“«‘(:.!?—–-[")
 _STRAIGHT_QUOTES = set("\"'")

@@ -136,6 +136,12 @@ PROFILE = LanguageProfile(
         fail fails failed failing"""
     ),
     honorifics=_words("mr mrs ms miss dr prof sir"),
+    contractions=((r"\bwon['’]t\b", "will not"), (r"\bcan['’]t\b", "can not"), (r"n['’]t\b", " not")),
+    reporting_verbs=(
+        r"said|says|say|told|tells|stated|states|declared|declares|announced|announces|added|explained|warned|"
+        r"insisted|noted|claimed|claims|reported|reports|revealed|reveals|confirmed|concluded|condemned|indicated|"
+        r"affirmed|affirm|acknowledged|according to|quoted|citing"
+    ),
     claim_stopwords=_words(
         """above again almost along already although am among another around became because below between both
         doing done each either else ever every few further furthermore having here hers herself himself however

@@ -118,6 +118,7 @@ PROFILE = LanguageProfile(
         hab. janv. févr. fév. avr. juil. déc. oct. nov."""
     ),
     boilerplate={
+        "byline": r"[Pp]ar",  # before a wire dateline: "par A et B PARIS (AFP) - "
         "read_also": r"[AÀ] lire aussi|Lire aussi|Voir aussi",
         "advertisement": r"Publicité|Annonce",
         "photo_credit": r"Photos?|Crédits?(?: photos?)?|Illustration",
