@@ -72,8 +72,9 @@ def _rule(name: str, pattern: str, whole_line: bool = True) -> BoilerplateRule:
 
 
 def _phrases(key: str) -> str:
-    """Every language's phrases for one kind of boilerplate, as one alternation."""
-    return "|".join(p.boilerplate[key] for p in PROFILES.values() if key in p.boilerplate)
+    """Every language's phrases for one kind of boilerplate, as one alternation; one that never
+    matches when no language has any (an empty alternation would match every line)."""
+    return "|".join(p.boilerplate[key] for p in PROFILES.values() if key in p.boilerplate) or "(?!)"
 
 
 # One table; add a row to remove a new kind of scraping debris, and its phrases to the profiles.
