@@ -276,3 +276,23 @@ def test_french_and_english_dates_are_unchanged_by_the_profiles() -> None:
     assert [m.period for m in resolve_times("le 13 octobre 2023", "fr", None)] == [parse_period("2023-10-13")]
     english = resolve_times("They may 5 times; on October 13, 2023 it began.", "en", None)
     assert [(m.rule, m.period and m.period.start) for m in english] == [("month-day-year", date(2023, 10, 13))]
+
+
+def test_two_german_reports_through_ingest_and_dedup() -> None:
+    """The real splitter and language detector: the dated sentence stays whole, the negated
+    copy stays apart from the original, and the plain copy joins it."""
+    from pipeline.stages.ingest import analyse_batch
+
+    first = "Berlin, 14. Oktober 2023\n\n" + GERMAN + " Die Lieferung erfolgte am 13. Oktober 2023 in Hamburg."
+    second = GERMAN.replace("bestätigt", "nicht bestätigt") + " Die Lieferung erfolgte am 13. Oktober 2023 in Hamburg."
+    documents = [Document(doc_id, f"{doc_id}.txt", "0", text=body) for doc_id, body in (("a", first), ("b", second))]
+    analysed = analyse_batch(documents, IngestConfig().languages, threads=False)
+    sentences = [s for _, found in analysed for s in found]
+    assert {d.lang for d, _ in analysed} == {"de"} and {s.lang for s in sentences} == {"de"}
+    dated = [s for s in sentences if "13. Oktober" in s.text]
+    assert [s.text for s in dated] == ["Die Lieferung erfolgte am 13. Oktober 2023 in Hamburg."] * 2
+    assert [m.period for m in resolve_times(dated[0].text, "de", None)] == [parse_period("2023-10-13")]
+    groups = deduplicate([d for d, _ in analysed], sentences, Config().dedup).artifacts["groups"]
+    texts = sorted(sorted(s.text for s in sentences if s.sentence_id in g.sentence_ids) for g in groups)
+    assert [GERMAN] in texts and [GERMAN.replace("bestätigt", "nicht bestätigt")] in texts
+    assert ["Die Lieferung erfolgte am 13. Oktober 2023 in Hamburg."] * 2 in texts
