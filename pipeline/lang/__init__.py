@@ -3,8 +3,8 @@
 The generic machinery (the number reader in ``pipeline.numbers``, the date rules in
 ``pipeline.dates``, the sentence splitter and boilerplate rules in ``pipeline.text``, the
 negation veto in ``pipeline.matching``) reads its tables from here, as spaCy keeps
-``lang/<code>/``. Adding a language is one module here and one line in ``PROFILES``; a
-language without a profile is still ingested, deduplicated and translated, with the checks
+``lang/<code>/``. Adding a language is one module here, imported in ``_profiles`` (a static
+import, so that the stage code hashes see a profile change); a language without a profile is still ingested, deduplicated and translated, with the checks
 that need its tables off (``unprofiled_notes`` says which).
 
 Regex fields are pattern strings, compiled where they are used. Fields with a default are
