@@ -4,8 +4,9 @@ The generic machinery (the number reader in ``pipeline.numbers``, the date rules
 ``pipeline.dates``, the sentence splitter and boilerplate rules in ``pipeline.text``, the
 negation veto in ``pipeline.matching``) reads its tables from here, as spaCy keeps
 ``lang/<code>/``. Adding a language is one module here, imported in ``_profiles`` (a static
-import, so that the stage code hashes see a profile change); a language without a profile is still ingested, deduplicated and translated, with the checks
-that need its tables off (``unprofiled_notes`` says which).
+import, so that the stage code hashes see a profile change). A language without a profile is
+still ingested, deduplicated and translated, with the checks that need its tables off
+(``unprofiled_notes`` says which).
 
 Regex fields are pattern strings, compiled where they are used. Fields with a default are
 the few that only some languages need (French round numbers, English "both" for 2).
