@@ -1,4 +1,4 @@
-"""Time expressions in French and English news text, resolved against the document's date.
+"""Time expressions in news text, resolved against the document's date.
 
 Rules rather than a library: ``dateparser`` (checked, 1.5) needs a day-precise base and
 answers every expression with one invented day ("mercredi" in a 2023-10 report becomes
@@ -8,10 +8,11 @@ and ``search_dates`` does not find "le mois dernier" in running text. Report dat
 only month-precise, so what an expression says is a period (a day, part of a month, a month,
 a year) and how sure we are of it; a small table of regexes says that plainly.
 
-The table is ordered: earlier rules claim their span first ("le 5 octobre 2023" is one
-date, not also "octobre 2023"). Each rule maps a match and the base period (the document's
-date) to a ``Period``, or to ``None`` when the expression needs a base that is unknown; the
-mention is kept either way, because "en juillet" still says that a sentence is dated.
+Each language profile (``pipeline.lang``) lists its rules in order: earlier rules claim their
+span first ("le 5 octobre 2023" is one date, not also "octobre 2023"). A rule's name picks
+its resolver here, which maps a match and the base period (the document's date) to a
+``Period``, or to ``None`` when the expression needs a base that is unknown; the mention is
+kept either way, because "en juillet" still says that a sentence is dated.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pipeline.numbers import ENGLISH, FRENCH
+from pipeline.lang import DEFAULT_SOURCE, PROFILES, LanguageProfile
 
 # How a period is labelled: a day, a month or a year. A part of a month ("début septembre")
 # or a stretch of days around a month-precise base is labelled as the month it mostly lies in.
@@ -137,72 +138,76 @@ def _months_away(base: Period, offset: int) -> Period:
     return month_period(index // 12, index % 12 + 1)
 
 
-_MONTH_PART = {
-    "début": (1, 10),
-    "early": (1, 10),
-    "mi": (11, 20),
-    "mid": (11, 20),
-    "fin": (21, None),
-    "late": (21, None),
-    "end": (21, None),
-}
-_WEEKDAYS = {
-    name: i for i, name in enumerate(["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"])
-}
-_WEEKDAYS.update(
-    {name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
-)
-
-
-def _weekday(name: str, base: Period) -> Period:
+def _weekday(weekday: int, base: Period) -> Period:
     """The last such weekday on or before the base day; within a week of a month-precise base."""
     if base.grain == DAY and base.start == base.end:
-        back = (base.start.weekday() - _WEEKDAYS[name.lower()]) % 7
+        back = (base.start.weekday() - weekday) % 7
         return base.shifted(back, back)
     return base.shifted(0, 6)
 
 
 # --- the rule table -----------------------------------------------------------------------
 
-Resolver = Callable[[re.Match[str], Period | None, dict[str, int]], Period | None]
+
+# A resolver reads a match against the base period with the language's tables.
+Resolver = Callable[[re.Match[str], Period | None, LanguageProfile], Period | None]
 
 
-@dataclass(frozen=True)
-class _Rule:
-    name: str
-    pattern: str  # {month}, {day}, {year}, {weekday}, {part} are filled in per language
-    resolve: Resolver | None  # None: a deadline, not when anything happened; its span is claimed and dropped
+def _month_number(m: re.Match[str], lang: LanguageProfile) -> int:
+    return lang.months[m["month"].lower()]
 
 
-def _month_names(months: dict[str, int], capitalised: bool = False) -> str:
-    names = "|".join(re.escape(m.capitalize() if capitalised else m) for m in sorted(months, key=len, reverse=True))
-    # English months are only months when capitalised: "they may 5 times", "to march"
-    return f"(?-i:{names})" if capitalised else names
+def _absolute_day(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return day_period(int(m["year"]), _month_number(m, lang), int(m["day"]))
 
 
-_SLOTS = {
-    "day": r"(?P<day>[12]\d|3[01]|0?[1-9])(?:er|re|st|nd|rd|th)?",
-    "year": r"(?P<year>(?:19|20)\d\d)(?!\d)",
-    "weekday": r"(?P<weekday>" + "|".join(_WEEKDAYS) + r")",
-    "part": r"(?P<part>" + "|".join(_MONTH_PART) + r")",
-}
+def _day(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return _day_near(_month_number(m, lang), int(m["day"]), base) if base else None
 
 
-def _absolute_day(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return day_period(int(m["year"]), months[m["month"].lower()], int(m["day"]))
+def _part_of_month(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    month = _month_number(m, lang)
+    first, last = lang.month_parts[m["part"].lower()]
+    if m["year"]:
+        year = int(m["year"])
+    elif base:
+        year = _month_near(month, base).start.year
+    else:
+        return None
+    return month_period(year, month, first, last)
 
 
-def _day(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return _day_near(months[m["month"].lower()], int(m["day"]), base) if base else None
+def _absolute_month(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return month_period(int(m["year"]), _month_number(m, lang))
 
 
-def _weekday_day(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
+def _month_last_year(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return month_period(base.start.year - 1, _month_number(m, lang)) if base else None
+
+
+def _previous_month_named(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return _month_before(_month_number(m, lang), base) if base else None
+
+
+def _month(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return _month_near(_month_number(m, lang), base) if base else None
+
+
+def _year(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return year_period(int(m["year"]))
+
+
+def _relative(shift: Callable[[Period], Period]) -> Resolver:
+    return lambda m, base, lang: shift(base) if base else None
+
+
+def _weekday_day(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
     """ "lundi 4 septembre": the day near the base that falls on that weekday, if any does."""
     if base is None:
         return None
-    return _on_weekday(
-        months[m["month"].lower()], int(m["day"]), _WEEKDAYS[m["weekday"].lower()], base.start.year, 1
-    ) or (_day_near(months[m["month"].lower()], int(m["day"]), base))
+    month, day = _month_number(m, lang), int(m["day"])
+    weekday = lang.weekdays.index(m["weekday"].lower())
+    return _on_weekday(month, day, weekday, base.start.year, 1) or _day_near(month, day, base)
 
 
 def _on_weekday(month: int, day: int, weekday: int, around: int, years: int) -> Period | None:
@@ -215,136 +220,87 @@ def _on_weekday(month: int, day: int, weekday: int, around: int, years: int) -> 
     return None
 
 
-def _part_of_month(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    month = months[m["month"].lower()]
-    first, last = _MONTH_PART[m["part"].lower()]
-    if m["year"]:
-        year = int(m["year"])
-    elif base:
-        year = _month_near(month, base).start.year
-    else:
-        return None
-    return month_period(year, month, first, last)
+def _weekday_rule(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    return _weekday(lang.weekdays.index(m["weekday"].lower()), base) if base else None
 
 
-def _absolute_month(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return month_period(int(m["year"]), months[m["month"].lower()])
-
-
-def _month_last_year(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return month_period(base.start.year - 1, months[m["month"].lower()]) if base else None
-
-
-def _previous_month_named(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return _month_before(months[m["month"].lower()], base) if base else None
-
-
-def _month(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return _month_near(months[m["month"].lower()], base) if base else None
-
-
-def _year(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return year_period(int(m["year"]))
-
-
-def _relative(shift: Callable[[Period], Period]) -> Resolver:
-    return lambda m, base, months: shift(base) if base else None
-
-
-def _weekday_rule(m: re.Match[str], base: Period | None, months: dict[str, int]) -> Period | None:
-    return _weekday(m["weekday"], base) if base else None
-
-
-_FRENCH_RULES = [
-    _Rule("deadline", r"\bd['’]ici\s+(?:(?:à|la\s+fin\s+de|fin|le)\s+)?(?:{day}\s+)?(?:{month}\s+)?{year}", None),
-    _Rule("day-month-year", r"\b{day}\s+{month}\s+{year}", _absolute_day),
-    _Rule("part-of-month", r"\b{part}[\s-]+{month}(?:\s+{year})?", _part_of_month),
-    _Rule("weekday-day-month", r"\b{weekday}\s+{day}\s+{month}", _weekday_day),
-    _Rule("day-month", r"\b{day}\s+{month}", _day),
-    _Rule("month-year", r"\b{month}\s+{year}", _absolute_month),
-    _Rule("month-last-year", r"\b{month}\s+(?:de\s+)?l['’]année\s+(?:dernière|passée)", _month_last_year),
-    _Rule("month-last", r"\b{month}\s+(?:dernier|passé)", _previous_month_named),
-    _Rule("month", r"\b(?:(?:en|depuis|dès|courant|jusqu['’]en)\s+|au\s+mois\s+d['’])\s*{month}", _month),
-    _Rule("year", r"\b(?:en|depuis|dès|d['’]ici|avant|après|jusqu['’]en|fin|début)\s+{year}", _year),
-    _Rule(
-        "last-year",
-        r"\bl['’]année\s+(?:dernière|passée)|\bl['’]an\s+dernier",
-        _relative(lambda b: year_period(b.start.year - 1)),
-    ),
-    _Rule("this-year", r"\bcette\s+année", _relative(lambda b: year_period(b.start.year))),
-    _Rule("last-month", r"\ble\s+mois\s+(?:dernier|passé)", _relative(lambda b: _months_away(b, -1))),
-    _Rule("this-month", r"\bce\s+mois(?:-ci)?\b", _relative(lambda b: _months_away(b, 0))),
-    _Rule("next-month", r"\ble\s+mois\s+prochain", _relative(lambda b: _months_away(b, 1))),
-    _Rule("last-week", r"\bla\s+semaine\s+(?:dernière|passée)", _relative(lambda b: b.shifted(7, 13))),
-    _Rule(
-        "recent-weeks",
-        r"\b(?:ces|les|des)\s+(?:dernières|deux\s+dernières|trois\s+dernières)\s+semaines",
-        _relative(lambda b: b.shifted(0, 35)),
-    ),
-    _Rule("day-before-yesterday", r"\bavant-hier\b", _relative(lambda b: b.shifted(2, 2))),
-    _Rule("yesterday", r"\bhier\b", _relative(lambda b: b.shifted(1, 1))),
-    _Rule("today", r"\baujourd['’]hui\b", _relative(lambda b: b.shifted(0, 0))),
-    _Rule("weekday", r"\b{weekday}\b", _weekday_rule),
-]
-
-_ENGLISH_RULES = [
-    _Rule("deadline", r"\bby\s+(?:the\s+end\s+of\s+)?(?:{month}\s+(?:{day},?\s+)?)?{year}", None),
-    _Rule("day-month-year", r"\b{day}\s+(?:of\s+)?{month},?\s+{year}", _absolute_day),
-    _Rule("month-day-year", r"\b{month}\s+{day},?\s+{year}", _absolute_day),
-    _Rule("part-of-month", r"\b(?:the\s+)?{part}[\s-]+(?:of\s+)?{month}(?:,?\s+{year})?", _part_of_month),
-    _Rule("weekday-day-month", r"\b{weekday},?\s+(?:the\s+)?{day}\s+(?:of\s+)?{month}", _weekday_day),
-    _Rule("weekday-month-day", r"\b{weekday},?\s+{month}\s+{day}\b", _weekday_day),
-    _Rule("day-month", r"\b{day}\s+(?:of\s+)?{month}", _day),
-    _Rule("month-day", r"\b{month}\s+{day}\b", _day),
-    _Rule("month-year", r"\b{month},?\s+{year}", _absolute_month),
-    _Rule("month-last-year", r"\b{month}\s+(?:of\s+)?last\s+year", _month_last_year),
-    _Rule("month-last", r"\blast\s+{month}", _previous_month_named),
-    _Rule("month", r"\b(?:in|since|until|by|during)\s+{month}", _month),
-    _Rule("year", r"\b(?:in|since|by|before|after|until|early|late)\s+{year}", _year),
-    _Rule("last-year", r"\blast\s+year\b", _relative(lambda b: year_period(b.start.year - 1))),
-    _Rule("this-year", r"\bthis\s+year\b", _relative(lambda b: year_period(b.start.year))),
-    _Rule("last-month", r"\blast\s+month\b", _relative(lambda b: _months_away(b, -1))),
-    _Rule("this-month", r"\bthis\s+month\b", _relative(lambda b: _months_away(b, 0))),
-    _Rule("next-month", r"\bnext\s+month\b", _relative(lambda b: _months_away(b, 1))),
-    _Rule("last-week", r"\blast\s+week\b", _relative(lambda b: b.shifted(7, 13))),
-    _Rule(
-        "recent-weeks",
-        r"\b(?:in\s+|over\s+)?(?:recent|the\s+(?:past|last)(?:\s+few)?)\s+weeks\b",
-        _relative(lambda b: b.shifted(0, 35)),
-    ),
-    _Rule("yesterday", r"\byesterday\b", _relative(lambda b: b.shifted(1, 1))),
-    _Rule("today", r"\btoday\b", _relative(lambda b: b.shifted(0, 0))),
-    _Rule("weekday", r"\b{weekday}\b", _weekday_rule),
-]
-
-
-def _compile(rules: list[_Rule], month_names: str) -> list[tuple[_Rule, re.Pattern[str]]]:
-    slots = {**_SLOTS, "month": rf"(?P<month>{month_names})(?!\w)"}
-    return [(rule, re.compile(rule.pattern.format(**slots), re.IGNORECASE)) for rule in rules]
-
-
-_TABLES = {
-    "fr": (_compile(_FRENCH_RULES, _month_names(FRENCH.months)), FRENCH.months),
-    "en": (_compile(_ENGLISH_RULES, _month_names(ENGLISH.months, capitalised=True)), ENGLISH.months),
+# Rule name -> resolver; None: a deadline, not when anything happened: its span is claimed and dropped.
+_RESOLVERS: dict[str, Resolver | None] = {
+    "deadline": None,
+    "day-month-year": _absolute_day,
+    "month-day-year": _absolute_day,
+    "part-of-month": _part_of_month,
+    "weekday-day-month": _weekday_day,
+    "weekday-month-day": _weekday_day,
+    "day-month": _day,
+    "month-day": _day,
+    "month-year": _absolute_month,
+    "month-last-year": _month_last_year,
+    "month-last": _previous_month_named,
+    "month": _month,
+    "year": _year,
+    "last-year": _relative(lambda b: year_period(b.start.year - 1)),
+    "this-year": _relative(lambda b: year_period(b.start.year)),
+    "last-month": _relative(lambda b: _months_away(b, -1)),
+    "this-month": _relative(lambda b: _months_away(b, 0)),
+    "next-month": _relative(lambda b: _months_away(b, 1)),
+    "last-week": _relative(lambda b: b.shifted(7, 13)),
+    "recent-weeks": _relative(lambda b: b.shifted(0, 35)),
+    "day-before-yesterday": _relative(lambda b: b.shifted(2, 2)),
+    "yesterday": _relative(lambda b: b.shifted(1, 1)),
+    "today": _relative(lambda b: b.shifted(0, 0)),
+    "weekday": _weekday_rule,
 }
 
 
-def resolve_times(text: str, lang: str, base: Period | None) -> list[TimeMention]:
-    """Every time expression in ``text`` ("fr" or "en"), in order, resolved against ``base``."""
-    table = _TABLES.get(lang)
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    pattern: re.Pattern[str]
+    resolve: Resolver | None
+
+
+def _alternation(names: list[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+def _compile(lang: LanguageProfile) -> list[_Rule]:
+    months = _alternation(list(lang.months))
+    # "they may 5 times", "to march": months only when capitalised
+    if lang.months_capitalised:
+        months = f"(?-i:{_alternation([m.capitalize() for m in lang.months])})"
+    slots = {
+        "day": rf"(?P<day>[12]\d|3[01]|0?[1-9]){lang.day_suffix}",
+        "year": r"(?P<year>(?:19|20)\d\d)(?!\d)",
+        "weekday": rf"(?P<weekday>{'|'.join(lang.weekdays)})",
+        "part": rf"(?P<part>{'|'.join(lang.month_parts)})",
+        "month": rf"(?P<month>{months})(?!\w)",
+    }
+    return [
+        _Rule(name, re.compile(pattern.format(**slots), re.IGNORECASE), _RESOLVERS[name])
+        for name, pattern in lang.date_rules
+    ]
+
+
+_TABLES = {code: (_compile(lang), lang) for code, lang in PROFILES.items()}
+
+
+def resolve_times(text: str, lang: str | None, base: Period | None) -> list[TimeMention]:
+    """Every time expression in ``text`` (a language with a profile), in order, resolved against ``base``."""
+    table = _TABLES.get(lang or "")
     if table is None:
         return []
-    rules, months = table
+    rules, language = table
     claimed: list[tuple[int, int]] = []
     mentions: list[TimeMention] = []
-    for rule, pattern in rules:
-        for match in pattern.finditer(text):
+    for rule in rules:
+        for match in rule.pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in claimed):
                 continue
             claimed.append(match.span())
             if rule.resolve is None:
                 continue
-            mentions.append(TimeMention(match.group(0), match.start(), rule.name, rule.resolve(match, base, months)))
+            mentions.append(TimeMention(match.group(0), match.start(), rule.name, rule.resolve(match, base, language)))
     return sorted(mentions, key=lambda m: m.start)
 
 
@@ -355,14 +311,14 @@ def weekday_dated(text: str, lang: str, around: int) -> list[Period]:
     table = _TABLES.get(lang)
     if table is None:
         return []
-    rules, months = table
+    rules, language = table
     found = []
-    for rule, pattern in rules:
+    for rule in rules:
         if rule.resolve is not _weekday_day:
             continue
-        for match in pattern.finditer(text):
-            month, day = months[match["month"].lower()], int(match["day"])
-            period = _on_weekday(month, day, _WEEKDAYS[match["weekday"].lower()], around, 7)
+        for match in rule.pattern.finditer(text):
+            weekday = language.weekdays.index(match["weekday"].lower())
+            period = _on_weekday(_month_number(match, language), int(match["day"]), weekday, around, 7)
             if period is not None:
                 found.append(period)
     return found
@@ -381,3 +337,9 @@ def infer_document_period(text: str, lang: str) -> Period | None:
         return None
     latest = max(absolute, key=lambda p: p.end)
     return month_period(latest.end.year, latest.end.month)
+
+
+def document_period(date: str | None, text: str, lang: str | None) -> Period | None:
+    """The period a document's time expressions resolve against: its given date, else the one
+    inferred from its text (read as the default source language when its own is unknown)."""
+    return parse_period(date) or infer_document_period(text, lang or DEFAULT_SOURCE)

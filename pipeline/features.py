@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
 
-from pipeline.numbers import ENGLISH, extract_numbers
+from pipeline.lang import TARGET_PROFILE, profile
+from pipeline.numbers import extract_numbers
+from pipeline.words import WORD, fold
 
 # A capitalised span of the translation: "Russell Hope", "Democratic People's Republic of Korea".
 _CAPITALISED = re.compile(r"(?<![\w'’])(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w’'-]*|[A-Z]{2,}))*")
@@ -71,31 +72,14 @@ _NOT_ACTORS = frozenset(
 )
 
 
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
-_STOPWORDS = {
-    "en": _word_set("""a about after against all also an and any are as at be been before being but by can could
-        did do does during for from had has have he her him his how i if in into is it its more most no nor not of
-        on or our out over said says she should so such than that the their them then there these they this those
-        through to under until up was we were what when where which while who whom why will with would you also
-        been just now only other some very well even"""),
-    "fr": _word_set("""a au aux avec ce ces cet cette dans de des du elle en est et été être il ils la le les leur
-        leurs lui mais même ne ni nous on ont ou où par pas pour qu que qui sa se ses si son sont sur un une vers y
-        a avait ainsi alors aussi autre autres avoir bien car ceux comme d dont elles encore entre fait l m n s t
-        peut plus sans selon tout tous très été déjà c j"""),
-}
-_ENGLISH_MONTH_NAMES = frozenset(ENGLISH.months)
+_ENGLISH_MONTH_NAMES = frozenset(TARGET_PROFILE.months)
 # Quantities below this are mostly durations and counts of people ("deux mois", "six jours").
 _MIN_QUANTITY = 10
 
 
 def _fold(word: str) -> str:
     """Lower case, no accents, no plural: "Conteneurs" and "conteneur" are one term."""
-    word = unicodedata.normalize("NFKD", word.lower())
-    word = "".join(c for c in word if not unicodedata.combining(c)).replace("’", "'")
+    word = fold(word).replace("’", "'")
     if len(word) > 4 and word[-1] in "sx" and word[-2] != "s":
         word = word[:-1]
     return word
@@ -103,9 +87,10 @@ def _fold(word: str) -> str:
 
 def content_words(text: str, lang: str) -> list[str]:
     """Folded words that carry content; elided articles ("l'armée") are split off."""
-    stop = _STOPWORDS.get(lang, frozenset())
+    language = profile(lang)
+    stop = language.stopwords if language else frozenset()
     words: list[str] = []
-    for token in _WORD.findall(text):
+    for token in WORD.findall(text):
         for part in re.split(r"['’]", token):
             if len(part) > 2 and part.lower() not in stop:
                 words.append(_fold(part))

@@ -16,14 +16,15 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-import unicodedata
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
 
-from pipeline.numbers import LANGUAGES, extract_numbers
+from pipeline.lang import PROFILES, profile
+from pipeline.numbers import extract_numbers
+from pipeline.words import strip_accents
 
 # A number with thousands groups (1 000, 1.000, 1,000), a plain or decimal number, or a word.
 # Whitespace is collapsed to one space first, so "1\u202f000" and "1  000" are "1 000".
@@ -31,19 +32,15 @@ _TOKEN = re.compile(r"\d{1,3}(?:[ .,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+")
 _GROUP_SEPARATORS = re.compile(r"[ .,](?=\d{3})")
 _WHITESPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
-_COMBINING_MARKS = re.compile("[\u0300-\u036f]")
 # "1,000" is a thousand in the brief's sense even in French, where pipeline.numbers reads 1.000
 _COMMA_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
-# Words that flip a sentence's polarity ("n'" is tokenised as "n"). Compared as a multiset,
-# so "ne ... pas" and "ne ... jamais" also differ.
-NEGATIONS: dict[str, frozenset[str]] = {
-    "fr": frozenset(
-        {"ne", "n", "pas", "jamais", "aucun", "aucune", "aucuns", "aucunes", "non", "rien", "nullement", "guere"}
-    ),
-    "en": frozenset({"not", "no", "never", "none", "nothing", "nor", "cannot", "t"}),
-}
-_ANY_NEGATION = NEGATIONS["fr"] | (NEGATIONS["en"] - {"t"})  # "t" alone is French too (a-t-il)
+# A sentence of unknown language is checked against every language's negations, less the
+# fragments that negate in one language only ("t" of "don't" is also "a-t-il").
+_ANY_NEGATION = frozenset().union(*(p.negations for p in PROFILES.values())) - frozenset().union(
+    *(p.negation_fragments for p in PROFILES.values())
+)
+_ANY_ELISION = {short: full for p in PROFILES.values() for short, full in p.elided_negations.items()}
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ def _canonical_number(token: str) -> str:
 
 def analyse(text: str, lang: str | None) -> MatchText:
     """Tokens and veto features of one sentence."""
-    plain = _WHITESPACE.sub(" ", _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text)))
+    plain = _WHITESPACE.sub(" ", strip_accents(text))
     raw = _TOKEN.findall(plain)
     tokens = [sys.intern(t.casefold()) for t in raw]  # shared across sentences: a corpus has few distinct words
     digits: tuple[str, ...] = ()
@@ -72,16 +69,18 @@ def analyse(text: str, lang: str | None) -> MatchText:
         tokens = [_canonical_number(t) if t[0].isdigit() else t for t in tokens]
         digits = tuple(sorted({t for t in tokens if t[0].isdigit()}))
     names = frozenset(t.casefold() for t in raw[1:] if t[0].isupper())
-    negation_words = NEGATIONS.get(lang or "", _ANY_NEGATION)
+    language = profile(lang)
+    negation_words = language.negations if language else _ANY_NEGATION
     negations: tuple[str, ...] = ()
     if not negation_words.isdisjoint(tokens):
-        negations = tuple(sorted("ne" if t == "n" else t for t in tokens if t in negation_words))
+        elided = language.elided_negations if language else _ANY_ELISION
+        negations = tuple(sorted(elided.get(t, t) for t in tokens if t in negation_words))
     return MatchText(tuple(tokens), names, negations, digits, " ".join(tokens))
 
 
 def number_values(text: str, lang: str | None) -> frozenset[str]:
     """Every number the sentence states, digits or words (``un millier`` = ``1 000``)."""
-    if lang not in LANGUAGES:
+    if lang is None or profile(lang) is None:
         return frozenset(analyse(text, lang).digits)
     return frozenset(m.value for m in extract_numbers(_COMMA_GROUP.sub("", text), lang))
 

@@ -30,6 +30,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from pipeline import __version__
+from pipeline.atomic import write_atomic
 from pipeline.codehash import CodeHasher
 from pipeline.config import Config
 from pipeline.errors import RunDirError, StageNotRunError, UsageError
@@ -72,12 +73,6 @@ class RunResult:
     def digest_path(self) -> Path | None:
         path = self.run_dir / "digest.md"
         return path if path.exists() else None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> str:

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date as calendar_date
 from typing import NamedTuple
 
+from pipeline.lang import PROFILES
+from pipeline.words import WORD
+
 
 class Span(NamedTuple):
     start: int
@@ -68,30 +71,34 @@ def _rule(name: str, pattern: str, whole_line: bool = True) -> BoilerplateRule:
     return BoilerplateRule(name, re.compile(pattern, re.IGNORECASE), whole_line)
 
 
-# One table; add a row to remove a new kind of scraping debris.
+def _phrases(key: str) -> str:
+    """Every language's phrases for one kind of boilerplate, as one alternation; one that never
+    matches when no language has any (an empty alternation would match every line)."""
+    return "|".join(p.boilerplate[key] for p in PROFILES.values() if key in p.boilerplate) or "(?!)"
+
+
+# One table; add a row to remove a new kind of scraping debris, and its phrases to the profiles.
 BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     _rule("ad_marker", r"\[ad_\d+\]", whole_line=False),
-    _rule("source_link", r"Source link(?:\s*-\s*\d+)?"),
-    _rule("read_also", r"(?:[AÀ] lire aussi|Lire aussi|Voir aussi|Read also|Read more)\s*:.*"),
-    _rule("advertisement", r"Publicité|Advertisement|Annonce"),
-    _rule("photo_credit", r"(?:Photos?|Crédits?(?: photos?)?|Image|Illustration)\s*:.{1,100}"),
-    _rule("original_article", r"Lire l['’]article original.*"),
-    _rule("read_more", r"(?:Publicité\s+)?(?:Lire la suite|Continue reading|Read the full (?:story|article))\b.{0,80}"),
+    _rule("source_link", rf"(?:{_phrases('source_link')})(?:\s*-\s*\d+)?"),
+    _rule("read_also", rf"(?:{_phrases('read_also')})\s*:.*"),
+    _rule("advertisement", _phrases("advertisement")),
+    _rule("photo_credit", rf"(?:{_phrases('photo_credit')})\s*:.{{1,100}}"),
+    _rule("original_article", rf"(?:{_phrases('original_article')}).*"),
+    _rule("read_more", rf"(?:(?:{_phrases('advertisement')})\s+)?(?:{_phrases('read_more')})\b.{{0,80}}"),
     # a wire dateline opening the body: "NIAMEY (Reuters) - ", "par A et B PARIS (AFP) - "; case matters
     BoilerplateRule(
         "dateline",
         re.compile(
-            r"(?<![^\n])(?:[Pp]ar [^\n()]{3,80}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{1,30}"
+            rf"(?<![^\n])(?:(?:{_phrases('byline')}) [^\n()]{{3,80}}?\s)?[A-ZÀ-Ý][A-ZÀ-Ý' .-]{{1,30}}"
             r"\s*\([A-Z][A-Za-z]{1,11}\)\s*[-–—]\s*"
         ),
         whole_line=False,
     ),
-    _rule(
-        "donation_appeal",
-        r".{0,200}(?:\bsoutien[sz]?[- ]nous\b|\bsoutenez[- ]nous\b|\bdevenez (?:un )?(?:mécène|abonné)"
-        r"|\bfaites un don\b|\babonnez-vous\b|\bsupport us\b|\bdonate\b).{0,200}",
-    ),
+    _rule("donation_appeal", rf".{{0,200}}(?:{_phrases('donation_appeal')}).{{0,200}}"),
 )
+# The boilerplate keys a profile may fill: a misspelt one would be silently ignored.
+BOILERPLATE_KEYS = frozenset({"byline", "read_more_sentence", "cookie_address"} | {r.name for r in BOILERPLATE_RULES})
 
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
 
@@ -159,82 +166,12 @@ def complement(excluded: list[Span], start: int, end: int) -> list[Span]:
 
 # --- sentences ------------------------------------------------------------------------------
 
-# Lower-cased tokens that end with a period without ending a sentence. Not "etc." or "sept."
-# ("ils étaient sept."): those end sentences often enough to split when a capital follows.
-ABBREVIATIONS = frozenset(
-    (
-        "m.",
-        "mm.",
-        "mme.",
-        "mmes.",
-        "mlle.",
-        "mlles.",
-        "dr.",
-        "drs.",
-        "pr.",
-        "me.",
-        "mgr.",
-        "st.",
-        "ste.",
-        "sts.",
-        "cf.",
-        "p.",
-        "pp.",
-        "ex.",
-        "av.",
-        "apr.",
-        "env.",
-        "no.",
-        "nos.",
-        "vol.",
-        "chap.",
-        "art.",
-        "fig.",
-        "éd.",
-        "coll.",
-        "réf.",
-        "tél.",
-        "bd.",
-        "boul.",
-        "gén.",
-        "col.",
-        "cdt.",
-        "lt.",
-        "cpt.",
-        "sgt.",
-        "adj.",
-        "mr.",
-        "mrs.",
-        "ms.",
-        "prof.",
-        "jr.",
-        "sr.",
-        "inc.",
-        "ltd.",
-        "corp.",
-        "co.",
-        "vs.",
-        "ca.",
-        "approx.",
-        "dept.",
-        "gouv.",
-        "min.",
-        "max.",
-        "hab.",
-        "janv.",
-        "févr.",
-        "fév.",
-        "avr.",
-        "juil.",
-        "déc.",
-        "jan.",
-        "feb.",
-        "aug.",
-        "dec.",
-        "oct.",
-        "nov.",
-    )
-)
+# Lower-cased tokens that end with a period without ending a sentence, in any language:
+# sentences are split before their language is known. Spaced ones ("z. b.") are matched whole.
+ABBREVIATIONS = frozenset().union(*(p.abbreviations for p in PROFILES.values()))
+_SPACED_ABBREVIATIONS = tuple(sorted((a for a in ABBREVIATIONS if " " in a), key=len, reverse=True))
+# Months after which a period ends an ordinal day, not a sentence: "am 13. Oktober".
+_DOTTED_ORDINAL_MONTHS = frozenset(m for p in PROFILES.values() if p.dotted_ordinals for m in p.months)
 TERMINALS = ".!?…"
 CLOSERS = "»”’\"')]"
 OPENERS = "«“‘\"'([—–-"
@@ -280,6 +217,26 @@ def _after_closers(text: str, position: int, end: int) -> int:
     return position
 
 
+def _in_spaced_abbreviation(text: str, period: int, floor: int) -> bool:
+    """Whether the period at ``period`` is one of a spaced abbreviation's ("z. B.", "u. a.")."""
+    for abbreviation in _SPACED_ABBREVIATIONS:
+        for offset, char in enumerate(abbreviation):
+            start = period - offset
+            if (
+                char == "."
+                and start >= floor
+                and text[start : start + len(abbreviation)].lower() == abbreviation
+                and (start == floor or not text[start - 1].isalnum())
+            ):
+                return True
+    return False
+
+
+def _next_word(text: str, position: int) -> str:
+    match = WORD.match(text, position)
+    return match.group() if match else ""
+
+
 def _sentence_break(text: str, match: re.Match[str], block_start: int, block_end: int) -> int | None:
     """Where the sentence ends if the terminal punctuation ``match`` ends one, else None."""
     punct = match.group()
@@ -309,6 +266,10 @@ def _sentence_break(text: str, match: re.Match[str], block_start: int, block_end
     if punct == ".":
         word = token.lower() + "."
         if word in ABBREVIATIONS or _DOTTED_ACRONYM.fullmatch(token + "."):
+            return None
+        if _in_spaced_abbreviation(text, match.start(), block_start):
+            return None
+        if token.isdigit() and len(token) <= 2 and _next_word(text, first).lower() in _DOTTED_ORDINAL_MONTHS:
             return None
         if len(token) == 1 and token.isupper():  # an initial: "J. R. R. Tolkien", "Kim J. Un"
             return None
@@ -408,8 +369,8 @@ def is_headline(text: str, span: Span) -> bool:
 
 # Sentence-sized markers that are page furniture wherever they stand (the whole sentence).
 FURNITURE_MARKERS: tuple[BoilerplateRule, ...] = (
-    _rule("read_more", r"(?:Lire (?:la suite|l['’]article|la brève|plus)|Read more|Continue reading)\b.{0,80}"),
-    _rule("cookie_notice", r"(?=.*\bcookies?\b)(?=.*\b(?:vous|you|your|we|accept\w*|refus\w*|consent\w*)\b).*"),
+    _rule("read_more", rf"(?:{_phrases('read_more_sentence')})\b.{{0,80}}"),
+    _rule("cookie_notice", rf"(?=.*\bcookies?\b)(?=.*\b(?:{_phrases('cookie_address')})\b).*"),
 )
 # Links, handles, hashtags and emoji: an embedded social-media post, not the report's prose.
 _POST = re.compile(
@@ -422,14 +383,11 @@ _CREDIT = re.compile(
     r"(?:\s+[\w.'’-]+){0,3})+\s*[)•]?$"
 )
 # A caption ends with the date the picture was taken and no period: "..., le 29 novembre 2024".
-_MONTHS = (
-    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|january|february"
-    "|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTHS = "|".join(m for p in PROFILES.values() for m in p.month_names)
+_ORDINALS = "|".join(p.day_suffix for p in PROFILES.values())
 _CAPTION_DATE = re.compile(
-    rf"\b\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}$|\b(?:{_MONTHS}) \d{{1,2}}, \d{{4}}$", re.IGNORECASE
+    rf"\b\d{{1,2}}(?:{_ORDINALS}) (?:{_MONTHS}) \d{{4}}$|\b(?:{_MONTHS}) \d{{1,2}}, \d{{4}}$", re.IGNORECASE
 )
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 MIN_LABEL_WORDS = 4  # a line without a sentence end and fewer words is a label: site name, section, credit
 HEADLINE_MAX_CHARS = 200
 
@@ -441,7 +399,7 @@ def ends_sentence(piece: str) -> bool:
 
 def _label_kind(piece: str) -> str | None:
     """Why a piece with no sentence end is furniture rather than a heading that states the news."""
-    words = _WORD.findall(piece)
+    words = WORD.findall(piece)
     lines = [line for line in _LINE_BREAK.split(piece) if line.strip()]
     if len(lines) > 1 and len(words) < 3 * len(lines):
         return "menu"  # several short lines run together: a navigation or section menu

@@ -56,7 +56,7 @@ def values(text: str, lang: str) -> list[tuple[str, str]]:
         ("six days", "en", [("6", "number")]),
         ("one of the ships", "en", []),
         ("thousands of rockets", "en", []),
-        ("unknown language 1 000", "de", []),
+        ("unknown language 1 000", "es", []),
     ],
 )
 def test_extract_numbers(text: str, lang: str, expected: list[tuple[str, str]]) -> None:

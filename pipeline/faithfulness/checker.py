@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pipeline.faithfulness import claims
-from pipeline.numbers import LANGUAGES as NUMBER_LANGUAGES
+from pipeline.lang import PROFILES
 from pipeline.numbers import NumberMention, extract_numbers, missing_numbers
 from pipeline.records import Citation
 
@@ -153,7 +153,7 @@ def _number_problems(sentence: str, translations: list[str], sources: dict[str, 
     per_language = [
         set(missing_numbers(sentence, "en", "\n".join(texts), lang))
         for lang, texts in sources.items()
-        if lang in NUMBER_LANGUAGES
+        if lang in PROFILES
     ]
     not_in_source = set.intersection(*per_language) if per_language else set()
     problems += [

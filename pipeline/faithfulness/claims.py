@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,259 +18,44 @@ from pathlib import Path
 import snowballstemmer
 
 from pipeline.errors import ConfigError
-from pipeline.numbers import ENGLISH_MONTHS, FRENCH_MONTHS
+from pipeline.lang import PROFILES, TARGET_PROFILE
+from pipeline.words import fold
+
+_ENGLISH = TARGET_PROFILE
+_FRENCH = PROFILES["fr"]  # the originals whose names spaCy reads (pipeline.nlp)
 
 # English function words: they carry no claim of their own, so coverage ignores them.
-STOPWORDS = frozenset(
-    {
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "almost",
-        "along",
-        "already",
-        "also",
-        "although",
-        "am",
-        "among",
-        "an",
-        "and",
-        "another",
-        "any",
-        "are",
-        "around",
-        "as",
-        "at",
-        "be",
-        "became",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "done",
-        "during",
-        "each",
-        "either",
-        "else",
-        "even",
-        "ever",
-        "every",
-        "few",
-        "for",
-        "from",
-        "further",
-        "furthermore",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "however",
-        "i",
-        "if",
-        "in",
-        "indeed",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "least",
-        "less",
-        "let",
-        "like",
-        "made",
-        "make",
-        "many",
-        "may",
-        "me",
-        "meanwhile",
-        "might",
-        "more",
-        "moreover",
-        "most",
-        "much",
-        "must",
-        "my",
-        "myself",
-        "near",
-        "nearly",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "one",
-        "only",
-        "onto",
-        "or",
-        "other",
-        "others",
-        "otherwise",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "per",
-        "perhaps",
-        "quite",
-        "rather",
-        "same",
-        "several",
-        "shall",
-        "she",
-        "should",
-        "since",
-        "so",
-        "some",
-        "still",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "though",
-        "through",
-        "thus",
-        "to",
-        "too",
-        "toward",
-        "towards",
-        "under",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "very",
-        "via",
-        "was",
-        "we",
-        "were",
-        "what",
-        "whatever",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "within",
-        "would",
-        "yet",
-        "you",
-        "your",
-        "yours",
-    }
-)
-
-# Syntactic negation; "n't" is spelt out as "not" before tokenising.
-NEGATION_WORDS = frozenset({"not", "no", "never", "neither", "nor", "none", "nothing", "nobody", "without", "cannot"})
-# Verbs that negate what follows them ("denied providing drones", "declined to give").
-NEGATING_VERBS = frozenset(
-    {
-        "deny",
-        "denies",
-        "denied",
-        "denying",
-        "refuse",
-        "refuses",
-        "refused",
-        "refusing",
-        "decline",
-        "declines",
-        "declined",
-        "declining",
-        "fail",
-        "fails",
-        "failed",
-        "failing",
-    }
-)
+STOPWORDS = _ENGLISH.stopwords | _ENGLISH.claim_stopwords
+# Syntactic negation ("n't" is spelt out as "not" before tokenising), and verbs that negate
+# what follows them ("denied providing drones", "declined to give").
+NEGATION_WORDS = _ENGLISH.negations
+NEGATING_VERBS = _ENGLISH.negating_verbs
 NEGATION_CUES = NEGATION_WORDS | NEGATING_VERBS
 # Between a cue and the word it negates: auxiliaries, articles, adverbs ("did not yet", "no other").
 _NEGATION_REACH = 4
 
-# Joining words allowed inside a multi-word name ("Center for Strategic and International Studies").
-_NAME_JOINERS = frozenset({"of", "for", "and", "de", "du", "the", "al", "bin", "von", "van"})
+# Joining words allowed inside a multi-word name ("Center for Strategic and International Studies"):
+# every language's, and the particles of Arabic and Dutch names.
+_NAME_JOINERS = frozenset({"al", "bin", "van"}).union(*(p.name_joiners for p in PROFILES.values()))
 
 # Languages of originals whose names are checked: English, and French through its named
 # entities (spaCy) and spelling.
 NAME_LANGUAGES = frozenset({"en", "fr"})
 # Honorifics are no part of the identity a name check is about ("Mr Kim" is "M. Kim").
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir"})
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Séoul" and "seoul" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+_TITLES = _ENGLISH.honorifics
 
 
 # Common words that English capitalises and French does not, paired by meaning: calendar and
 # compass words. Vocabulary of the two languages, not names: a name needs its own spelling.
 _CALENDAR_COMPASS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    *(
-        (en, (fr,))
-        for en, fr in zip(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-            ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-            strict=True,
-        )
-    ),
-    *((en, (fold(fr),)) for en, fr in zip(ENGLISH_MONTHS, FRENCH_MONTHS, strict=True)),
-    ("north", ("nord",)),
-    ("northern", ("nord", "septentrional")),
-    ("south", ("sud",)),
-    ("southern", ("sud", "meridional")),
-    ("east", ("est", "orient")),
-    ("eastern", ("est", "oriental")),
-    ("west", ("ouest", "occident")),
-    ("western", ("ouest", "occident")),
+    *((en, (fold(fr),)) for en, fr in zip(_ENGLISH.weekdays, _FRENCH.weekdays, strict=True)),
+    *((en, (fold(fr),)) for en, fr in zip(_ENGLISH.month_names, _FRENCH.month_names, strict=True)),
+    *((en, tuple(fold(fr) for fr in forms)) for en, forms in _FRENCH.compass.items()),
 )
 # Entity labels of names that are spelt, never translated: a person keeps their name.
 _SPELT_LABELS = frozenset({"PER"})
 # French articles and prepositions that NER includes in a span ("la Terre") but that name nothing.
-_FRENCH_ARTICLES = frozenset({"la", "le", "les", "l", "d", "de", "des", "du"})
+_FRENCH_ARTICLES = _FRENCH.name_articles
 # Entity labels of names a translation may translate: places and bodies. A person keeps their
 # name, and MISC spans are too often not names at all.
 _TRANSLATABLE_LABELS = frozenset({"LOC", "ORG"})
@@ -284,11 +68,7 @@ _WORD = re.compile(r"[^\W_][\w]*(?:['’-][^\W_][\w]*)*")
 # The common-word half of a compound is no part of the name: "Iranian-made", "Russian-controlled".
 _LOWER_COMPOUND_PART = re.compile(r"-[a-z]{2,}\b(?!-)")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
-_CONTRACTIONS = (
-    (re.compile(r"\bwon['’]t\b", re.I), "will not"),
-    (re.compile(r"\bcan['’]t\b", re.I), "can not"),
-    (re.compile(r"n['’]t\b", re.I), " not"),
-)
+_CONTRACTIONS = tuple((re.compile(pattern, re.I), spelt) for pattern, spelt in _ENGLISH.contractions)
 # Characters after which a capitalised word starts a sentence or a quote rather than naming something.
 _OPENERS = set("“«‘(:.!?—–-[")
 _STRAIGHT_QUOTES = set("\"'")
@@ -581,7 +361,7 @@ class SourceNames:
 
 # French adjectives of nationality (américain, italien, français, chinois; not -ique, which too
 # many other words end in): an English acronym may render one ("US", "UK").
-_DEMONYM = re.compile(r"(?:ain|ien|ais|ois)(?:e|ne)?s?$")
+_DEMONYM = re.compile(_FRENCH.demonym_ending)
 # A name of this many words or more is accounted for when this share of them is (2 of 3).
 MOSTLY_SPELT_WORDS = 3
 MOSTLY_SPELT = 2 / 3

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from pipeline.atomic import write_atomic
 from pipeline.errors import DigestError
 from pipeline.faithfulness.checker import (
     CITATION_IRRELEVANT,
@@ -52,8 +52,8 @@ def evaluate_path(
     )
     target_path = digest_path.parent / REPORT_NAME
     try:
-        _write_atomically(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-        _write_atomically(target_path.with_name(FAITHFULNESS_PAGE), faithfulness_page(digest_path, report.to_dict()))
+        write_atomic(target_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_atomic(target_path.with_name(FAITHFULNESS_PAGE), faithfulness_page(digest_path, report.to_dict()) + "\n")
     except OSError as err:
         raise DigestError(
             f"cannot write {target_path}: {err.strerror or err}; "
@@ -178,14 +178,3 @@ def recorded_inputs(run_dir: Path) -> dict[str, str]:
 def _rest_supports(checker: SupportChecker, text: str, citations: Sequence[Citation], left_out: int) -> bool:
     rest = [c for i, c in enumerate(citations) if i != left_out]
     return checker.check(text, rest).supported
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

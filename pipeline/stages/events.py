@@ -31,13 +31,14 @@ from pipeline.dates import (
     DAY,
     Period,
     TimeMention,
-    infer_document_period,
+    document_period,
     month_period,
     parse_period,
     resolve_times,
     weekday_dated,
 )
 from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
+from pipeline.lang import anaphoric_opening
 from pipeline.linkage import Span
 from pipeline.nlp import french_entities_of
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
@@ -65,19 +66,6 @@ _QUOTE_OPENING = re.compile(r"^\s*[\"“”«»]")
 # "..., the Reuters news agency reported": who reported it is no part of a title.
 _REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|says|reports)$")
 _TITLE_CHARACTERS = 90
-# Sentences that open with these lean on the sentence before them (and make poor titles).
-_ANAPHORIC_OPENING = {
-    "en": re.compile(
-        r"^\W*(?:he|she|it|its|they|their|his|her|this|these|those|that|moreover|consequently|however|"
-        r"meanwhile|also|so|but)\b",
-        re.IGNORECASE,
-    ),
-    "fr": re.compile(
-        r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
-        r"cependant|toutefois|mais)\b",
-        re.IGNORECASE,
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -113,8 +101,7 @@ def document_bases(documents: list[Document]) -> tuple[dict[str, Period], dict[s
         period = parse_period(document.date)
         if period is not None:
             given[document.doc_id] = period
-        else:
-            period = infer_document_period(document.text, document.lang or "fr")
+        period = document_period(document.date, document.text, document.lang)
         if period is not None:
             bases[document.doc_id] = period
     return bases, given
@@ -224,7 +211,7 @@ def sentence_facts(facts: list[GroupFacts], sentences: list[Sentence], bases: di
 
 def _opens_anaphorically(source: str, lang: str, english: str) -> bool:
     texts = [("en", english), (lang, source)]
-    return any(lang in _ANAPHORIC_OPENING and _ANAPHORIC_OPENING[lang].match(text) for lang, text in texts if text)
+    return any(_leans_on_previous(lang, text) for lang, text in texts if text)
 
 
 def _agrees(periods: tuple[Period, ...], period: Period) -> bool:
@@ -364,6 +351,12 @@ def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsC
     return linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
 
 
+def _leans_on_previous(lang: str, text: str) -> bool:
+    """The sentence opens with words that lean on the sentence before it (and make a poor title)."""
+    opening = anaphoric_opening(lang)
+    return opening is not None and opening.match(text) is not None
+
+
 def _span(period: Period | None) -> Span | None:
     return Span(period.start.toordinal(), period.end.toordinal()) if period is not None else None
 
@@ -398,7 +391,7 @@ def dated_by_neighbours(
     ]
     bases = dict(own)
     for members in link_segments(whole, facts, config):
-        dated = Counter(whole[m].period for m in members if whole[m].doc_id in own)
+        dated = Counter(period for m in members if (period := whole[m].period) is not None)
         if dated:
             neighbour = min(dated, key=lambda p: (-dated[p], p.start))
             for m in members:
@@ -541,9 +534,7 @@ def make_title(translation: str, mentions: tuple[TimeMention, ...], limit: int =
 def _title_choice(cluster_facts: list[GroupFacts], centrality: list[float]) -> GroupFacts:
     def rank(pair: tuple[GroupFacts, float]) -> tuple[bool, bool, float, str]:
         facts, central = pair
-        leans_on_context = bool(
-            _ANAPHORIC_OPENING["en"].match(facts.translation) or _QUOTE_OPENING.match(facts.translation)
-        )
+        leans_on_context = bool(_leans_on_previous("en", facts.translation) or _QUOTE_OPENING.match(facts.translation))
         return (not facts.translation, leans_on_context, -central, facts.group.group_id)
 
     return min(zip(cluster_facts, centrality, strict=True), key=rank)[0]

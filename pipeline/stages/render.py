@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from markupsafe import escape
 
 from pipeline.html_digest import conflict_text, copies_text, count_noun, render_html, status_text
+from pipeline.lang import unprofiled_notes
 from pipeline.records import (
     Citation,
     Document,
@@ -58,7 +59,9 @@ def run(ctx: StageContext) -> StageOutput:
         "documents": len(digest["documents"]),
         "cited_documents": sum(1 for d in digest["documents"] if d["citations"]),
     }
-    return StageOutput(counts=counts, files=files)
+    # a language translated without a profile: its sentences were deduplicated, dated and checked
+    # without its negations, numbers and dates
+    return StageOutput(counts=counts, files=files, notes=unprofiled_notes(ctx.config.models))
 
 
 def build_digest(

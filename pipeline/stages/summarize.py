@@ -28,10 +28,11 @@ from datetime import date
 
 import numpy as np
 
-from pipeline.dates import YEAR, Period, infer_document_period, parse_period, resolve_times
+from pipeline.dates import YEAR, Period, document_period, parse_period, resolve_times
 from pipeline.faithfulness.checker import TransparentChecker
 from pipeline.faithfulness.claims import Aliases, read_aliases
 from pipeline.features import content_words, tfidf
+from pipeline.lang import TARGET_PROFILE
 from pipeline.numbers import NumberMention, extract_numbers
 from pipeline.records import (
     Citation,
@@ -53,12 +54,7 @@ VERSION = "2"
 
 # Speech and reporting verbs: a sentence carrying one says who states what, which a reader
 # needs in a digest built from claims by officials and outlets.
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|say|told|tells|stated|states|declared|declares|announced|announces|added|explained|warned|"
-    r"insisted|noted|claimed|claims|reported|reports|revealed|reveals|confirmed|concluded|condemned|indicated|"
-    r"affirmed|affirm|acknowledged|according to|quoted|citing)\b",
-    re.IGNORECASE,
-)
+_ATTRIBUTION = re.compile(rf"\b(?:{TARGET_PROFILE.reporting_verbs})\b", re.IGNORECASE)
 # A sentence that opens with a quotation mark is speech; its speaker must be in it too.
 _OPENING_QUOTE = re.compile('^\\s*["“”«»]')
 # An attributed sentence counts this much more than an otherwise equal unattributed one.
@@ -354,9 +350,7 @@ class Summarizer:
         if doc_id not in self.bases:
             document = self.documents.get(doc_id)
             self.bases[doc_id] = (
-                None
-                if document is None
-                else (parse_period(document.date) or infer_document_period(document.text, document.lang or ""))
+                None if document is None else document_period(document.date, document.text, document.lang)
             )
         return self.bases[doc_id]
 
