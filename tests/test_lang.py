@@ -217,14 +217,18 @@ def test_a_language_without_a_profile_loses_its_checks_without_failing() -> None
     assert document_period(None, SPANISH, "es") is None
 
 
-def test_a_configured_model_without_a_profile_gets_one_note(tmp_path: Path) -> None:
+def _render_notes(config: Config) -> list[str]:
+    empty = {artifact: [] for artifact in render.STAGE.reads}
+    return render.run(StageContext.in_memory(config, empty)).notes
+
+
+def test_a_configured_model_without_a_profile_gets_one_note() -> None:
     assert unprofiled_notes(["fr", "es", "de", "es"]) == [
         "no language profile for es: negation, number and date checks are off for es sentences"
     ]
     config = Config(models={"fr": ModelConfig(id="m-fr"), "es": ModelConfig(id="m-es"), "de": ModelConfig(id="m-de")})
-    ctx = StageContext(config=config, run_dir=tmp_path, load=lambda stage, name, cls: [])
-    assert render.run(ctx).notes == unprofiled_notes(["es"])
-    assert render.run(StageContext(config=Config(), run_dir=tmp_path, load=lambda s, n, c: [])).notes == []
+    assert _render_notes(config) == unprofiled_notes(["es"])
+    assert _render_notes(Config()) == []
 
 
 # --- one home per primitive -------------------------------------------------------------------
