@@ -413,7 +413,7 @@ def test_an_alias_file_lets_claims_with_translated_names_merge(tmp_path):
     corpus = one_sentence_each(
         "2024-03",
         "2024-03-06",
-        ("Le satellite observera la Terre.", "The satellite will observe the Earth."),
+        ("Le satellite observera la Terre depuis son orbite.", "The satellite will observe the Earth from its orbit."),
         (
             "Lancé jeudi depuis Kourou, le satellite observera la Terre pendant dix ans, a dit l'agence.",
             "Launched on Thursday from Kourou, the satellite will observe the Earth for ten years, the agency said.",
@@ -464,3 +464,28 @@ def test_a_merged_claim_is_worded_as_what_every_source_says():
     assert sentence.text == "Ariane 6 lifted off from Kourou."
     assert [c.sentence_id for c in sentence.citations] == ["a:0", "b:0"]
     assert all(TransparentChecker().check(sentence.text, [c]).supported for c in sentence.citations)
+
+
+@pytest.mark.parametrize(
+    ("sentences", "bullets"),
+    [
+        (
+            [
+                ("Amrane pleure.", "Amrane is weeping."),
+                ("Il n'y a plus rien à faire.", "There is nothing more to be done."),
+                (
+                    "Deux barrages ont cédé au-dessus de Derna dans la nuit de dimanche à lundi.",
+                    "Two dams above Derna gave way during the night from Sunday to Monday.",
+                ),
+            ],
+            ["Two dams above Derna gave way during the night from Sunday to Monday."],
+        ),
+        ([("Amrane pleure.", "Amrane is weeping.")], ["Amrane is weeping."]),
+    ],
+)
+def test_fragments_of_colour_are_no_bullets_unless_nothing_else_is_told(
+    sentences: list[tuple[str, str]], bullets: list[str]
+) -> None:
+    corpus = one_sentence_each("2023-09", "2023-09-11", *sentences)
+    summary = run_stage(corpus, max_sentences=4).artifacts["summaries"][0]
+    assert [s.text for s in summary.summary] == bullets

@@ -158,6 +158,7 @@ class Summarizer:
         self.bases: dict[str, Period | None] = {}
         self.counts: Counter[str] = Counter(
             untranslated_skipped=0,
+            too_short_skipped=0,
             flagged_dropped=0,
             flagged_marked=0,
             unattributed_quotes_skipped=0,
@@ -208,6 +209,11 @@ class Summarizer:
             self.counts["invalid_citations"] += len(member_ids) - len(members)  # ids with no sentence record
             if members:
                 usable.append((translation, members))
+        # "Amrane is weeping.", "There is nothing more to be done.": colour, not a fact, unless
+        # the event has nothing else to say
+        facts = [(t, m) for t, m in usable if len(set(_terms(t.translation))) >= _MIN_FACT_TERMS]
+        self.counts["too_short_skipped"] += len(usable) - len(facts) if facts else 0
+        usable = facts or usable
         # weights from this event's sentences alone: an event's summary never changes because
         # a document it does not draw on was added or removed
         vectors = tfidf([_terms(t.translation) for t, _ in usable])
@@ -470,6 +476,8 @@ class Summarizer:
         return self.doc_index.get(doc_id, len(self.doc_index)), doc_id
 
 
+# A bullet states who did what: fewer content words than this is a fragment of colour.
+_MIN_FACT_TERMS = 4
 # An event told by several reports draws on each of them before a second sentence of one:
 # a report merged into an event is never left out of what the digest cites.
 _UNHEARD_BONUS = 0.2
