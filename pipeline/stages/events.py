@@ -15,6 +15,7 @@ headline) is not an event of its own: it goes to one background section.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
@@ -38,7 +39,7 @@ from pipeline.dates import (
     weekday_dated,
 )
 from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
-from pipeline.lang import anaphoric_opening
+from pipeline.lang import anaphoric_opening, profile
 from pipeline.linkage import Span
 from pipeline.nlp import french_entities_of
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
@@ -150,6 +151,8 @@ def describe_groups(
 
 # --- segments: a report cut where the happening it tells changes ------------------------------
 
+# Reports of one story (a coup, a cyclone) link at this share of the event threshold.
+_STORY_SHARE = 0.5
 # Two day-precise times further apart than this are two happenings within one report
 # ("samedi" the landfall, "jeudi" the visit); a month or a multi-day span overlaps its days.
 _SPLIT_GAP_DAYS = 1
@@ -188,9 +191,15 @@ class Segment:
         return [s.group for s in self.sentences]
 
 
-def sentence_facts(facts: list[GroupFacts], sentences: list[Sentence], bases: dict[str, Period]) -> list[SentenceFacts]:
+def sentence_facts(
+    facts: list[GroupFacts],
+    sentences: list[Sentence],
+    bases: dict[str, Period],
+    known_days: dict[str, list[Period]] | None = None,
+) -> list[SentenceFacts]:
     """Per grouped sentence, in document order: its current times, in the source and in the
-    English translation of its group, resolved against its document's base."""
+    English translation of its group, resolved against its document's base; a bare weekday
+    ("dimanche" in a report dated by its month) is the one such day its neighbours name."""
     group_of = {sid: n for n, f in enumerate(facts) for sid in f.group.sentence_ids}
     result = []
     for sentence in sorted(sentences, key=lambda s: (s.doc_id, s.start, s.end)):
@@ -198,15 +207,32 @@ def sentence_facts(facts: list[GroupFacts], sentences: list[Sentence], bases: di
             continue
         group = facts[group_of[sentence.sentence_id]]
         base = bases.get(sentence.doc_id)
-        mentions = resolve_times(sentence.text, sentence.lang or group.group.lang or "fr", base)
+        lang = sentence.lang or group.group.lang or "fr"
+        days = (known_days or {}).get(sentence.doc_id, [])
+        told = [_named_day(m, days, lang) for m in resolve_times(sentence.text, lang, base)]
         if group.translation:
-            mentions += resolve_times(group.translation, "en", base)
-        current = sorted({m.period for m in mentions if m.period is not None and is_current(m.period, base)})
+            told += [_named_day(m, days, "en") for m in resolve_times(group.translation, "en", base)]
+        current = sorted({p for p in told if p is not None and is_current(p, base)})
         periods = tuple(p for p in current if p.days <= _PRECISE_DAYS)
         vague = tuple(p for p in current if _PRECISE_DAYS < p.days <= _VAGUE_DAYS)
         leans_back = _opens_anaphorically(sentence.text, sentence.lang or "fr", group.translation)
         result.append(SentenceFacts(sentence, group_of[sentence.sentence_id], periods, vague, leans_back))
     return result
+
+
+def _named_day(mention: TimeMention, days: list[Period], lang: str) -> Period | None:
+    """A weekday read against a month is any of four or five days; when the reports around it
+    name exactly one such day in that span ("dimanche 30 juillet"), it is that one."""
+    period = mention.period
+    if mention.rule != "weekday" or period is None or period.days <= _DAY_SPAN:
+        return period
+    language = profile(lang) or profile("en")
+    weekdays = language.weekdays if language is not None else ()
+    name = mention.text.lower()
+    named = {
+        d for d in days if name in weekdays and d.start.weekday() == weekdays.index(name) and d.gap_days(period) == 0
+    }
+    return named.pop() if len(named) == 1 else period
 
 
 def _opens_anaphorically(source: str, lang: str, english: str) -> bool:
@@ -363,7 +389,7 @@ def _span(period: Period | None) -> Span | None:
 
 def dated_by_neighbours(
     facts: list[GroupFacts], sentences: list[Sentence], documents: list[Document], config: EventsConfig
-) -> dict[str, Period]:
+) -> tuple[dict[str, Period], dict[str, list[Period]]]:
     """Per document, the period its time expressions resolve against: when it was published.
 
     A date header says so; a day the report gives with its weekday ("ce lundi 4 septembre")
@@ -372,10 +398,14 @@ def dated_by_neighbours(
     reports it links to, whole, on words and names alone (wire copies and follow-ups of one
     happening are published within days). Its own latest full date is only a lower bound of
     when it was written ("the fire of 15 April 2019" in a 2024 report), used last.
+
+    Also per document: the days that the reports of its story (linked more loosely) give with
+    their weekday, which say what a bare "dimanche" of that story was.
     """
     inferred, given = document_bases(documents)
     years = sorted(p.start.year for p in given.values())
     own = dict(given)
+    named: dict[str, list[Period]] = {}
     for document in documents:
         if not years:
             break
@@ -385,6 +415,7 @@ def dated_by_neighbours(
             days = [d for d in days if is_current(d, header)]
         if days:
             own[document.doc_id] = max(days)
+            named[document.doc_id] = days
     whole = [
         Segment(doc_id, tuple(members), _month_of(own.get(doc_id)))
         for doc_id, members in _by_document(sentence_facts(facts, sentences, {})).items()
@@ -398,7 +429,13 @@ def dated_by_neighbours(
                 bases.setdefault(whole[m].doc_id, neighbour)
     for doc_id, period in inferred.items():
         bases.setdefault(doc_id, period)
-    return bases
+    # the days a story's reports name, for the bare weekdays of the others
+    story = dataclasses.replace(config, similarity_threshold=config.similarity_threshold * _STORY_SHARE)
+    known_days: dict[str, list[Period]] = {}
+    for members in link_segments(whole, facts, story):
+        days = sorted({d for m in members for d in named.get(whole[m].doc_id, [])})
+        known_days.update({whole[m].doc_id: days for m in members})
+    return bases, known_days
 
 
 def _month_of(period: Period | None) -> Period | None:
@@ -444,6 +481,13 @@ def _fold_back(clusters: list[list[int]], parts: list[Segment]) -> list[list[int
         homes = {home.get(parts[i].doc_id) for i in members}
         if len(homes) == 1 and None not in homes and not any(parts[i].main for i in members):
             target[c] = homes.pop()  # type: ignore[assignment]
+    # the same reports, all of them telling two days (the visit, then the mourning it set), and
+    # no other report telling either: one story they tell, not two happenings
+    told_by: dict[frozenset[str], int] = {}
+    for c, members in enumerate(clusters):
+        reports = frozenset(parts[i].doc_id for i in members)
+        if target[c] == c and len(reports) >= 2:
+            target[c] = told_by.setdefault(reports, c)
     folded: dict[int, list[int]] = {}
     for c, members in enumerate(clusters):
         folded.setdefault(target[c], []).extend(members)
@@ -594,8 +638,8 @@ def find_events(
 ) -> tuple[list[Event], list[GroupFacts]]:
     """The events the reports tell, and the groups as clustering saw them."""
     facts = describe_groups(groups, translations, sentences, documents)
-    bases = dated_by_neighbours(facts, sentences, documents, config)
-    return cluster_events(facts, config, sentence_facts(facts, sentences, bases)), facts
+    bases, known_days = dated_by_neighbours(facts, sentences, documents, config)
+    return cluster_events(facts, config, sentence_facts(facts, sentences, bases, known_days)), facts
 
 
 def cluster_events(facts: list[GroupFacts], config: EventsConfig, sentences: list[SentenceFacts]) -> list[Event]:
