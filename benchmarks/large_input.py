@@ -13,7 +13,7 @@ Each stage runs in a fresh ``pipeline run INPUT --out RUN --until STAGE`` proces
 folder, so every process redoes only its own stage (the earlier ones are reused) and its peak
 memory is that stage's. Two peaks are reported per stage: ``peak_rss_mb``, the process's own
 high-water mark (``ru_maxrss`` from ``wait4``), and ``peak_tree_mb``, the largest sum of the
-resident memory of the process and its workers, sampled with psutil every 0.1 s. Translation
+proportional set size (PSS) of the process and its workers, sampled with psutil every 0.1 s. Translation
 is real but fast: a tiny random MarianMT model (``tests/support/random_model.py``) and the dev
 translation memory. A stage that runs past ``--stage-timeout`` is stopped and the benchmark
 ends there.
@@ -138,7 +138,8 @@ def measure(command: list[str], timeout: float) -> dict[str, object]:
                 total = 0
                 for member in members:
                     with contextlib.suppress(psutil.NoSuchProcess):  # a worker may end between the calls
-                        total += member.memory_info().rss
+                        # PSS: pages a forked worker shares with its parent count once, not per process
+                        total += member.memory_full_info().pss
                 tree_peak = max(tree_peak, total)
             except psutil.NoSuchProcess:
                 return
