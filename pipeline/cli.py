@@ -22,7 +22,6 @@ from pipeline.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UNFAITHFUL,
-    NoInputError,
     PipelineError,
     terminal_safe,
 )
@@ -187,8 +186,6 @@ def run(
             tag = {"reused": "reused (inputs and config unchanged)", "done": f"done in {report.seconds:.1f}s"}
             shown = terminal_safe(tag.get(report.status, report.status))
             console.print(f"[bold]{report.name}[/]: {shown}", highlight=False)
-            if report.name == "ingest" and report.counts.get("used") == 0:
-                raise NoInputError([str(p) for p in inputs], report.notes)
 
         kwargs = {"progress": progress} if progress else {}
         result = run_pipeline(

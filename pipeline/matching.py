@@ -171,21 +171,23 @@ def minhash_signatures(
     """One MinHash signature (uint32[num_perm]) per set; the sets are consecutive runs of ``values``.
 
     Same result as ``datasketch.MinHash(num_perm, seed, hashfunc=int).update_batch(set)``.
-    Every length must be >= 1.
+    Every length must be >= 1. Values are permuted ``chunk`` at a time whatever the set sizes,
+    so memory stays at ``num_perm * chunk`` words: one large document (a 50 MB file holds
+    millions of shingles) must not be permuted whole. A set cut by a chunk boundary takes the
+    minimum of its pieces.
     """
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     mixed = _fmix32(values.astype(np.uint32))
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    out = np.empty((num_perm, len(lengths)), dtype=np.uint32)  # one permutation per row: contiguous reduces
-    first = 0
-    while first < len(lengths):  # chunks of whole sets, about `chunk` values each
-        last = max(int(np.searchsorted(starts, starts[first] + chunk, side="right")), first + 1)
-        lo = starts[first]
-        hi = starts[last] if last < len(lengths) else len(values)
+    out = np.full((num_perm, len(lengths)), np.iinfo(np.uint32).max, dtype=np.uint32)  # one permutation per row
+    for lo in range(0, len(mixed), chunk):
+        hi = min(lo + chunk, len(mixed))
+        first = int(np.searchsorted(starts, lo, side="right")) - 1  # the set holding value `lo`
+        last = int(np.searchsorted(starts, hi, side="left"))  # sets starting before `hi`
         permuted = a[:, None] * mixed[None, lo:hi]
         permuted += b[:, None]
-        out[:, first:last] = np.minimum.reduceat(permuted, starts[first:last] - lo, axis=1)
-        first = last
+        pieces = np.maximum(starts[first:last], lo) - lo
+        np.minimum(out[:, first:last], np.minimum.reduceat(permuted, pieces, axis=1), out=out[:, first:last])
     return out.T
 
 

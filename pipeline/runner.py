@@ -19,7 +19,7 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,8 +33,8 @@ from pipeline import __version__
 from pipeline.atomic import write_atomic
 from pipeline.codehash import CodeHasher
 from pipeline.config import Config
-from pipeline.errors import RunDirError, StageNotRunError, UsageError
-from pipeline.records import document_status
+from pipeline.errors import NoInputError, RunDirError, StageNotRunError, UsageError
+from pipeline.records import Document, document_status
 from pipeline.sources import discover_inputs, file_sha256
 from pipeline.stages import dedup, events, ingest, render, summarize, translate
 from pipeline.stages.artifacts import DECISIONS, DOCUMENTS
@@ -75,8 +75,10 @@ class RunResult:
         return path if path.exists() else None
 
 
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> str:
-    """Write ``rows`` as JSON Lines; return the sha256 of the bytes written."""
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> str:
+    """Write ``rows`` as JSON Lines; return the sha256 of the bytes written.
+
+    ``rows`` may be a generator: a large artifact is then never held as dicts all at once."""
     digest = hashlib.sha256()
     with path.open("wb") as handle:
         for row in rows:
@@ -103,20 +105,26 @@ class ArtifactStore:
         return marker if isinstance(marker, dict) else None
 
     def rows(self, stage: str, name: str) -> list[dict[str, Any]]:
+        return list(self.iter_rows(stage, name))
+
+    def iter_rows(self, stage: str, name: str) -> Iterator[dict[str, Any]]:
+        """The rows one at a time: a caller that turns them into records never holds both."""
         if self.marker(stage) is None:
             raise StageNotRunError(str(self.run_dir), stage)
         path = self.run_dir / stage / f"{name}.jsonl"
         rerun = f"rerun `pipeline run` with --out {self.run_dir} to rebuild it"
         try:
             with path.open(encoding="utf-8") as handle:
-                return [json.loads(line) for line in handle if line.strip()]
+                for line in handle:
+                    if line.strip():
+                        yield json.loads(line)
         except FileNotFoundError:
             raise RunDirError(f"{path} is missing; {rerun}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise RunDirError(f"{path} is damaged ({err.__class__.__name__}); {rerun}") from None
 
     def load(self, stage: str, name: str, cls: type[R]) -> list[R]:
-        return [cls.from_dict(row) for row in self.rows(stage, name)]
+        return [cls.from_dict(row) for row in self.iter_rows(stage, name)]
 
     def read(self, artifact: Artifact[R]) -> list[R]:
         return self.load(artifact.stage, artifact.name, artifact.record)
@@ -131,7 +139,7 @@ class ArtifactStore:
         tmp.mkdir(parents=True)
         written: dict[str, dict[str, str]] = {"artifacts": {}, "files": {}}
         for name, records in output.artifacts.items():
-            written["artifacts"][name] = write_jsonl(tmp / f"{name}.jsonl", [r.to_dict() for r in records])
+            written["artifacts"][name] = write_jsonl(tmp / f"{name}.jsonl", (r.to_dict() for r in records))
         for name, text in output.files.items():
             write_atomic(self.run_dir / name, text)
             written["files"][name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -228,20 +236,22 @@ def document_table(store: ArtifactStore) -> list[dict[str, Any]]:
     """Every input document and what happened to it, from ingest and (if run) dedup."""
     if store.marker(DOCUMENTS.stage) is None:
         return []
-    documents = store.read(DOCUMENTS)
     decisions = {d.doc_id: d for d in store.read(DECISIONS)} if store.marker(DECISIONS.stage) is not None else {}
-    return [
-        {
-            "doc_id": d.doc_id,
-            "path": d.path,
-            "date": d.date,
-            "lang": d.lang,
-            "encoding": d.encoding,
-            "status": document_status(d, decisions.get(d.doc_id)),
-            "reason": d.reason,
-        }
-        for d in documents
-    ]
+    table = []
+    for row in store.iter_rows(DOCUMENTS.stage, DOCUMENTS.name):  # one at a time: each holds its whole text
+        d = Document.from_dict(row)
+        table.append(
+            {
+                "doc_id": d.doc_id,
+                "path": d.path,
+                "date": d.date,
+                "lang": d.lang,
+                "encoding": d.encoding,
+                "status": document_status(d, decisions.get(d.doc_id)),
+                "reason": d.reason,
+            }
+        )
+    return table
 
 
 def _versions() -> dict[str, str]:
@@ -354,7 +364,7 @@ def run_pipeline(
         raise RunDirError(f"cannot create output folder {run_dir}: {err.strerror}; choose another --out") from None
     selected = stages[: names.index(until) + 1] if until else stages
     with run_lock(run_dir, wait):
-        return _run_stages(selected, files, ArtifactStore(run_dir), config, force, progress, on_stage)
+        return _run_stages(selected, files, ArtifactStore(run_dir), config, force, progress, on_stage, inputs)
 
 
 def _run_stages(
@@ -365,7 +375,10 @@ def _run_stages(
     force: bool,
     progress: ProgressFactory,
     on_stage: Callable[[StageReport], None] | None,
+    given: list[Path],
 ) -> RunResult:
+    """Raises NoInputError once ingest has recorded every input as skipped (``given``: the
+    paths as the caller named them): an empty digest would look like a run with no news."""
     hasher = CodeHasher()
     reports: list[StageReport] = []
     input_listing: list[dict[str, Any]] = []
@@ -427,6 +440,8 @@ def _run_stages(
             _write_manifest(store, config, input_listing, reports)
         if on_stage is not None:
             on_stage(report)
+        if stage.name == ingest.STAGE.name and report.counts.get("used") == 0:
+            raise NoInputError([str(p) for p in given], report.notes)
     return RunResult(store.run_dir, reports, document_table(store))
 
 

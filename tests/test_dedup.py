@@ -327,6 +327,18 @@ def test_signatures_match_datasketch() -> None:
         assert np.array_equal(reference.hashvalues, signature)
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 64, 299, 300, 301, 1 << 14])
+def test_signatures_do_not_depend_on_the_chunk_a_large_set_is_cut_into(chunk: int) -> None:
+    """One large set (a whole big document) is permuted a chunk at a time; any cut gives datasketch's result."""
+    rng = np.random.default_rng(chunk)
+    sets = [rng.integers(0, 2**32, n, dtype=np.uint64) for n in (1, 300, 2, 1000, 1)]
+    signatures = minhash_signatures(np.concatenate(sets), np.array([len(s) for s in sets]), 16, seed=3, chunk=chunk)
+    for values, signature in zip(sets, signatures, strict=True):
+        reference = MinHash(num_perm=16, seed=3, hashfunc=int)
+        reference.update_batch(values.tolist())
+        assert np.array_equal(reference.hashvalues, signature)
+
+
 def test_lsh_pairs_only_similar_sets() -> None:
     rng = np.random.default_rng(0)
     base = rng.integers(0, 2**32, 200, dtype=np.uint64)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import Config, IngestConfig
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, NoInputError
 from pipeline.langid import assign_languages, check_languages
 from pipeline.records import Document, Sentence
 from pipeline.runner import ArtifactStore, run_pipeline
@@ -451,3 +451,19 @@ def test_cli_exit_code_2_when_an_input_is_skipped(tmp_path: Path) -> None:
     assert "empty file" in result.output
     store = ArtifactStore(tmp_path / "run")
     assert [s.text for s in store.load("ingest", "sentences", Sentence)] == ["Une phrase complète.", "Et une autre."]
+
+
+@pytest.mark.parametrize("until", ["ingest", "dedup"])
+def test_a_library_run_with_no_usable_input_raises_instead_of_an_empty_digest(tmp_path: Path, until: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "zero.txt").write_bytes(b"")
+    (folder / "blank.md").write_text("  \n\n", encoding="utf-8")
+    with pytest.raises(NoInputError, match="no usable input document") as raised:
+        run_pipeline([folder], tmp_path / "run", Config(), until=until)
+    assert str(folder) in str(raised.value) and "empty file" in str(raised.value)
+    assert raised.value.exit_code == 1
+    store = ArtifactStore(tmp_path / "run")
+    assert store.marker("dedup") is None  # nothing ran past ingest
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert {d["status"] for d in manifest["documents"]} == {"skipped:empty file"}

@@ -66,6 +66,7 @@ VERSION = "1"
 SENTENCE_BANDS = 16
 SENTENCE_ROWS = 8
 SENTENCE_FLOOR = 0.5
+PAIR_CHUNK = 1 << 16  # candidate pairs whose signatures are compared at once
 MAX_NOTES = 50  # one note per merged document, up to this many; `pipeline inspect` has them all
 # A shared sentence makes two documents candidates only if it has this many words (short lines
 # such as quotes of three words are repeated by independent reports) and appears in at most
@@ -417,7 +418,12 @@ def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes, seed: int
         [block_key(keys[i].lang, keys[i].features.digits, keys[i].features.negations) for i in hashed], dtype=np.uint64
     )
     pairs = lsh_candidate_pairs(signatures, SENTENCE_BANDS, SENTENCE_ROWS, blocks)
-    close = estimated_jaccard(signatures[pairs[:, 0]], signatures[pairs[:, 1]]) >= SENTENCE_FLOOR
+    # a slice of pairs at a time: both sides' signatures for every pair at once can be gigabytes
+    close = np.zeros(len(pairs), dtype=bool)
+    for lo in range(0, len(pairs), PAIR_CHUNK):
+        part = pairs[lo : lo + PAIR_CHUNK]
+        estimate = estimated_jaccard(signatures[part[:, 0]], signatures[part[:, 1]])
+        close[lo : lo + PAIR_CHUNK] = estimate >= SENTENCE_FLOOR
     pairs = np.array(hashed)[pairs[close]]
     neighbours: dict[int, list[int]] = defaultdict(list)
     for low, high in pairs.tolist():

@@ -131,12 +131,18 @@ def _analyse_in_processes(
             fn_kwargs={"languages": languages},
             remove_columns=["document"],
         )
-        results = [json.loads(row) for row in mapped["result"]]
+        results = []
+        for batch in mapped.iter(batch_size=_BATCH_SIZE):  # a batch at a time: never all rows as JSON at once
+            for row in batch["result"]:
+                found = json.loads(row)
+                results.append(
+                    (Document.from_dict(found["document"]), [Sentence.from_dict(s) for s in found["sentences"]])
+                )
     finally:
         os.environ = environ  # noqa: B003 (restoring the very object, not clearing it)
         if not bars_were_off:
             datasets.enable_progress_bars()
-    return [(Document.from_dict(r["document"]), [Sentence.from_dict(s) for s in r["sentences"]]) for r in results]
+    return results
 
 
 def analyse_documents(
