@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.device import DEVICES, DTYPES
+from pipeline.device import COMPUTE_TYPES, DEVICES, DTYPES
 from pipeline.errors import ConfigError
 
 DEFAULT_MODELS = {"fr": "Helsinki-NLP/opus-mt-fr-en"}
@@ -49,8 +49,10 @@ class ModelConfig:
         1024, 1, 1_000_000
     )  # padded source tokens per length-sorted batch; beams multiply its memory
     device: str = "auto"
-    dtype: str = "float32"
-    threads: int | None = bounded(None, 1, 1024)  # torch CPU threads; None: all cores available
+    dtype: str = "float32"  # the transformers backend's number type
+    threads: int | None = bounded(None, 1, 1024)  # CPU threads; None: all cores available
+    backend: str = "transformers"  # or ctranslate2 (a converted copy, cached)
+    compute_type: str = "auto"  # ctranslate2 only; auto: int8 on cpu, int8_float16 on cuda
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class Config:
 _ALLOWED_CHOICES: dict[str, tuple[str, ...]] = {
     "device": DEVICES,
     "dtype": DTYPES,
+    "backend": ("transformers", "ctranslate2"),
+    "compute_type": COMPUTE_TYPES,
     "flagged": ("mark", "drop"),
 }
 
