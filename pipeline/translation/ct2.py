@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
 
-from pipeline.config import ModelConfig
+from pipeline.config import Config, ModelConfig
 from pipeline.device import choose_compute_type, choose_ct2_device, cpu_threads
 from pipeline.errors import BackendMissingError, ConversionError, ModelNotFoundError, PipelineError
 from pipeline.translation.marian import _TOKENIZER_FILES, _WEIGHTS, _first_line, checkpoint_folder, model_identity
@@ -120,6 +120,16 @@ def convert(lang: str, model: ModelConfig, compute_type: str) -> tuple[Path, boo
         if not is_converted(path):
             raise ConversionError(lang, model.id, f"{path} could not be written") from None
     return path, True
+
+
+def convert_models(config: Config) -> list[tuple[str, Path, bool]]:
+    """Convert every `backend: ctranslate2` model: (lang, folder, converted now) for each."""
+    done = []
+    for lang, model in sorted(config.models.items()):
+        if model.backend == "ctranslate2":
+            _, compute_type = resolved_compute_type(model)
+            done.append((lang, *convert(lang, model, compute_type)))
+    return done
 
 
 def resolved_compute_type(model: ModelConfig) -> tuple[str, str]:
