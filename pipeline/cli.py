@@ -27,6 +27,7 @@ from pipeline.errors import (
 )
 
 if TYPE_CHECKING:
+    from pipeline.config import Config
     from pipeline.faithfulness.report import FaithfulnessReport
 
 app = typer.Typer(
@@ -248,8 +249,11 @@ def models(
     config: Annotated[Path | None, typer.Option(help="models.yaml (defaults apply when omitted).")] = None,
     model: Annotated[list[str] | None, typer.Option("--model", help="LANG=ID_OR_DIR; repeatable.")] = None,
     download: Annotated[bool, typer.Option("--download", help="Fetch the models into the Hugging Face cache.")] = False,
+    convert: Annotated[
+        bool, typer.Option("--convert", help="Convert the `backend: ctranslate2` models into the CTranslate2 cache.")
+    ] = False,
 ) -> None:
-    """List the configured translation models and whether each resolves offline."""
+    """List the configured translation models, whether each resolves offline, and its backend."""
     from pipeline.config import load_config, parse_model_overrides, with_overrides
     from pipeline.translation.marian import download_models, model_statuses
 
@@ -258,18 +262,35 @@ def models(
     try:
         cfg = with_overrides(load_config(config), parse_model_overrides(model or []))
         statuses = download_models(cfg) if download else model_statuses(cfg)
+        if convert:
+            from pipeline.translation.ct2 import convert_models
+
+            convert_models(cfg)
+        conversions = _conversions(cfg)
     except PipelineError as err:
         raise _fail(err) from None
     table = Table(title="translation models")
-    for column in ("lang", "model", "revision", "offline", "where"):
+    for column in ("lang", "model", "revision", "offline", "where", "backend", "converted"):
         table.add_column(column)
     for status in statuses:
         table.add_row(
             *map(terminal_safe, (status.lang, status.model_id, status.revision)),
             "yes" if status.available else "no",
             terminal_safe(status.where),
+            cfg.models[status.lang].backend,
+            terminal_safe(conversions.get(status.lang, "-")),
         )
     console.print(table)
+
+
+def _conversions(cfg: Config) -> dict[str, str]:
+    """Compute type and converted folder of each `backend: ctranslate2` model."""
+    wanted = {lang: m for lang, m in cfg.models.items() if m.backend == "ctranslate2"}
+    if not wanted:
+        return {}
+    from pipeline.translation.ct2 import conversion_status
+
+    return {lang: conversion_status(lang, m) for lang, m in wanted.items()}
 
 
 @app.command()

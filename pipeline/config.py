@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import yaml
 
-from pipeline.device import Device, Dtype
+from pipeline.device import Backend, ComputeType, Device, Dtype
 from pipeline.errors import ConfigError
 
 DEFAULT_MODELS = {"fr": "Helsinki-NLP/opus-mt-fr-en"}
@@ -49,8 +49,10 @@ class ModelConfig:
         1024, 1, 1_000_000
     )  # padded source tokens per length-sorted batch; beams multiply its memory
     device: Device = "auto"
-    dtype: Dtype = "float32"
-    threads: int | None = bounded(None, 1, 1024)  # torch CPU threads; None: all cores available
+    dtype: Dtype = "float32"  # the transformers backend's number type
+    threads: int | None = bounded(None, 1, 1024)  # CPU threads; None: all cores available
+    backend: Backend = "transformers"  # or ctranslate2 (a converted copy, cached)
+    compute_type: ComputeType = "auto"  # ctranslate2 only; auto: int8 on cpu, int8_float16 on cuda
 
 
 @dataclass(frozen=True)

@@ -71,11 +71,29 @@ class ModelNotFoundError(PipelineError):
 
 
 class DeviceError(PipelineError):
-    def __init__(self, requested: str):
+    def __init__(self, requested: str, library: str = "torch"):
         super().__init__(
-            f"device `{requested}` was asked for but torch sees no CUDA GPU; "
-            "use `--device cpu` or `--device auto`, or install a CUDA build of torch (see README)"
+            f"device `{requested}` was asked for but {library} sees no CUDA GPU; "
+            f"use `--device cpu` or `--device auto`, or install a CUDA build of {library} (see README)"
         )
+
+
+class BackendMissingError(PipelineError):
+    def __init__(self, backend: str, package: str):
+        super().__init__(
+            f"a model's `backend` is {backend}, but the {package} package is not installed; "
+            f"install it with `pip install {package}` (or `pip install -e .[ct2]`), "
+            "or set `backend: transformers` for that model in models.yaml"
+        )
+
+
+class ConversionError(PipelineError):
+    def __init__(self, lang: str, model_id: str, detail: str):
+        super().__init__(
+            f"could not convert the model for `{lang}` ({model_id}) to CTranslate2: {detail.rstrip('. ')}. "
+            f"Check that it loads with `backend: transformers`, then run `pipeline models --convert` again"
+        )
+        self.lang = lang
 
 
 class RunDirError(PipelineError):

@@ -20,7 +20,9 @@ from pipeline.errors import ConfigError, DeviceError, ModelNotFoundError, Pipeli
 from pipeline.records import Translation
 from pipeline.stages import translate
 from pipeline.translation import marian
-from pipeline.translation.marian import MarianTranslator, load_translator, split_to_fit
+from pipeline.translation.backends import load_translator
+from pipeline.translation.marian import MarianTranslator
+from pipeline.translation.translator import Hypothesis, max_new_tokens, split_to_fit
 from tests.support.paths import SEED_MEMORY, SEEDS
 
 
@@ -39,9 +41,9 @@ def generate_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = MarianTranslator.generate
 
-    def spy(self: MarianTranslator, texts: list[str], source_tokens: int) -> list[str]:
+    def spy(self: MarianTranslator, texts: list[str], limit: int) -> list[Hypothesis]:
         calls.append(list(texts))
-        return real(self, texts, source_tokens)
+        return real(self, texts, limit)
 
     monkeypatch.setattr(MarianTranslator, "generate", spy)
     return calls
@@ -83,11 +85,10 @@ def test_batches_are_length_sorted_and_within_the_token_budget(tmp_path, tiny_mo
 
 
 def test_max_new_tokens_is_bounded_by_source_length_and_window(tiny_model_dir) -> None:
-    translator = load_translator(
-        "fr", ModelConfig(id=str(tiny_model_dir), device="cpu", max_length_ratio=1.5, max_length_extra=4)
-    )
-    assert translator.max_new_tokens(10) == 19
-    assert translator.max_new_tokens(1000) == translator.window - 1
+    config = ModelConfig(id=str(tiny_model_dir), device="cpu", max_length_ratio=1.5, max_length_extra=4)
+    translator = load_translator("fr", config)
+    assert max_new_tokens(config, translator.window, 10) == 19
+    assert max_new_tokens(config, translator.window, 1000) == translator.window - 1
 
 
 def test_second_run_comes_from_the_cache(tmp_path, tiny_model_dir, generate_calls) -> None:

@@ -14,14 +14,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.config import ModelConfig
 from pipeline.records import SentenceGroup, Translation
 from pipeline.stages.artifacts import GROUPS, TRANSLATIONS
 from pipeline.stages.base import Stage, StageContext, StageOutput
+from pipeline.translation.backends import load_translator, translator_class
 from pipeline.translation.cache import TranslationCache, cache_key, default_cache_path
 from pipeline.translation.checks import check_translation
-from pipeline.translation.marian import is_local, load_translator, model_identity
+from pipeline.translation.marian import is_local
 from pipeline.translation.memory import TranslationMemory
+from pipeline.translation.translator import cache_identity, translate_texts
 
 VERSION = "1"
 TARGET_LANG = "en"
@@ -34,21 +35,11 @@ class _Tally:
     untranslated_langs: Counter[str] = field(default_factory=Counter)
 
 
-def _settings(model: ModelConfig) -> dict[str, object]:
-    """What besides the model and the text decides a translation (batching does not)."""
-    return {
-        "num_beams": model.num_beams,
-        "max_length_ratio": model.max_length_ratio,
-        "max_length_extra": model.max_length_extra,
-        "dtype": model.dtype,
-    }
-
-
 def _translate_language(
     ctx: StageContext, lang: str, groups: list[SentenceGroup], cache: TranslationCache, tally: _Tally
 ) -> list[Translation]:
     model = ctx.config.models[lang]
-    identity, settings = model_identity(model), _settings(model)
+    identity, settings = cache_identity(translator_class(model), model)
     keys = {text: cache_key(identity, settings, text) for text in dict.fromkeys(g.text for g in groups)}
     hits = cache.get_many(list(keys.values()))
     results = {text: (hits[key].translation, hits[key].parts, "cache") for text, key in keys.items() if key in hits}
@@ -63,9 +54,11 @@ def _translate_language(
                 results.update({source: (target, parts, "model") for source, target, parts in done})
                 bar.advance(len(done))
 
-            tally.counts["split_long"] += translator.translate(missing, save)
-        tally.counts["batches"] += translator.stats.batches
-        tally.counts["generated_tokens"] += translator.stats.generated_tokens
+            stats = translate_texts(translator, model, missing, save)
+        tally.counts["split_long"] += stats.split
+        tally.counts["batches"] += stats.batches
+        tally.counts["generated_tokens"] += stats.generated_tokens
+        tally.counts["at_length_limit"] += stats.at_length_limit
     revision = None if is_local(model.id) else model.revision
     translations = []
     for group in groups:
@@ -155,6 +148,7 @@ def run(ctx: StageContext) -> StageOutput:
     if tally.counts["batches"]:
         counts["batches"] = tally.counts["batches"]
         counts["generated_tokens"] = tally.counts["generated_tokens"]
+        counts["at_length_limit"] = tally.counts["at_length_limit"]
     notes = [*cache_notes]
     if tally.untranslated_langs:
         counts["untranslated_langs"] = dict(sorted(tally.untranslated_langs.items()))

@@ -1,18 +1,16 @@
-"""MarianMT models: where they are, loading them, and batched generation that never truncates."""
+"""MarianMT checkpoints: where they are, whether they load offline, and the transformers backend."""
 
 from __future__ import annotations
 
 import json
-import math
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipeline.config import Config, ModelConfig
 from pipeline.device import choose_device, choose_dtype, set_cpu_threads
 from pipeline.errors import ModelDownloadError, ModelNotFoundError
+from pipeline.translation.translator import Hypothesis
 
 if TYPE_CHECKING:
     import torch
@@ -94,6 +92,14 @@ def model_status(lang: str, model: ModelConfig) -> ModelStatus:
     return ModelStatus(lang, model.id, model.revision, snapshot is not None, where)
 
 
+def checkpoint_folder(lang: str, model: ModelConfig) -> Path:
+    """The folder holding ``model``'s files (local, or its Hugging Face cache snapshot), offline."""
+    status = model_status(lang, model)
+    if not status.available:
+        raise ModelNotFoundError(lang, model.id, f"models.{lang}.id", status.where)
+    return Path(status.where)
+
+
 def model_statuses(config: Config) -> list[ModelStatus]:
     """Every configured model and whether it loads offline; touches no network."""
     return [model_status(lang, model) for lang, model in sorted(config.models.items())]
@@ -136,44 +142,10 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-# Clause boundaries, tried in order: the split goes at the strongest boundary available, as
-# near the middle as possible, so each part is a clause the model can translate on its own.
-# Conjunctions stay with the clause they open; the last resort is any space.
-_BOUNDARIES = (
-    re.compile(r"(?<=;)\s+"),
-    re.compile(r"(?<=:)\s+"),
-    re.compile(r"(?<=,)\s+"),
-    re.compile(
-        r"\s+(?=(?:et|mais|ou|donc|or|ni|car|puis|tandis que|alors que|and|but|while|whereas)\s)", re.IGNORECASE
-    ),
-    re.compile(r"\s+"),
-)
-
-
-def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
-    """Cut ``text`` into parts that each ``fits``; joined with spaces they give back every word."""
-    if fits(text):
-        return [text]
-    middle = len(text) / 2
-    for boundary in _BOUNDARIES:
-        cuts = [m for m in boundary.finditer(text) if m.start() > 0 and m.end() < len(text)]
-        if cuts:
-            cut = min(cuts, key=lambda m: abs(m.start() - middle))
-            return split_to_fit(text[: cut.start()], fits) + split_to_fit(text[cut.end() :], fits)
-    if len(text) <= 1:
-        return [text]
-    half = len(text) // 2  # one "word" longer than the window (a pasted URL, a table row)
-    return split_to_fit(text[:half], fits) + split_to_fit(text[half:], fits)
-
-
-@dataclass
-class GenerationStats:
-    batches: int = 0
-    generated_tokens: int = 0  # non-padding target tokens, eos included
-
-
 class MarianTranslator:
-    """One loaded model: token counts, the window, and batched generation."""
+    """The transformers backend: one loaded MarianMTModel and its tokenizer."""
+
+    backend: ClassVar[str] = "transformers"
 
     def __init__(self, lang: str, config: ModelConfig, tokenizer: Any, model: Any, device: torch.device):
         self.lang = lang
@@ -184,85 +156,43 @@ class MarianTranslator:
         # the source window, eos included: read from the model, never assumed to be 512
         self.window = int(model.config.max_position_embeddings)
         self.num_beams = config.num_beams or int(model.generation_config.num_beams or 1)
-        self.stats = GenerationStats()
+
+    @staticmethod
+    def identity(model: ModelConfig) -> str:
+        return model_identity(model)
+
+    @staticmethod
+    def cache_settings(model: ModelConfig) -> dict[str, object]:
+        return {
+            "num_beams": model.num_beams,
+            "max_length_ratio": model.max_length_ratio,
+            "max_length_extra": model.max_length_extra,
+            "dtype": model.dtype,
+        }
+
+    @classmethod
+    def load(cls, lang: str, model: ModelConfig) -> MarianTranslator:
+        return load_marian(lang, model)
 
     def token_counts(self, texts: list[str]) -> list[int]:
-        """Source tokens per text, eos included, without truncation."""
         if not texts:
             return []
         return [len(ids) for ids in self.tokenizer(texts, truncation=False)["input_ids"]]
 
-    def fits(self, text: str) -> bool:
-        return self.token_counts([text])[0] <= self.window
-
-    def max_new_tokens(self, source_tokens: int) -> int:
-        """Bounded by the source length, so a repetition loop cannot run to the window."""
-        wanted = math.ceil(source_tokens * self.config.max_length_ratio + self.config.max_length_extra)
-        return max(1, min(wanted, self.window - 1))  # the decoder start token takes one position
-
-    def batches(self, lengths: list[int]) -> list[list[int]]:
-        """Indices grouped into length-sorted batches whose padded size stays within batch_tokens."""
-        order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for index in order:
-            # sorted longest first, so the batch's first member sets its padded width
-            width = lengths[current[0]] if current else lengths[index]
-            if current and (len(current) + 1) * width > self.config.batch_tokens:
-                batches.append(current)
-                current = []
-            current.append(index)
-        if current:
-            batches.append(current)
-        return batches
-
-    def generate(self, texts: list[str], source_tokens: int) -> list[str]:
-        """Translate one batch; ``source_tokens`` is its longest member's token count."""
+    def generate(self, texts: list[str], max_new_tokens: int) -> list[Hypothesis]:
         import torch
 
         encoded = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(self.device)
-        new_tokens = self.max_new_tokens(source_tokens)
         with torch.inference_mode():
-            # max_length counts the decoder start token: this is max_new_tokens=new_tokens, said
-            # without clashing with the max_length that the model's generation config sets
-            output = self.model.generate(**encoded, num_beams=self.num_beams, max_length=new_tokens + 1)
-        self.stats.batches += 1
-        self.stats.generated_tokens += int((output != self.model.config.pad_token_id).sum())
-        return self.tokenizer.batch_decode(output, skip_special_tokens=True)
-
-    def translate(self, texts: list[str], on_batch: Callable[[list[tuple[str, str, int]]], None]) -> int:
-        """Translate ``texts`` in length-sorted batches; returns how many had to be split.
-
-        After each batch, ``on_batch`` gets the (source, translation, parts) of every text whose
-        parts are now all translated, so they can be saved at once. Texts over the window are
-        split at clause boundaries and their parts' translations joined, never truncated.
-        """
-        counts = self.token_counts(texts)
-        split = {i: split_to_fit(t, self.fits) for i, t in enumerate(texts) if counts[i] > self.window}
-        pieces_of = [split.get(i, [text]) for i, text in enumerate(texts)]
-        parts = [piece for pieces in pieces_of for piece in pieces]
-        owner = [i for i, pieces in enumerate(pieces_of) for _ in pieces]  # the text each part belongs to
-        first = [0] * len(texts)  # index of each text's first part
-        for k in range(len(parts) - 1, -1, -1):
-            first[owner[k]] = k
-        lengths = [self.token_counts([p])[0] if owner[k] in split else counts[owner[k]] for k, p in enumerate(parts)]
-        translated: dict[int, str] = {}
-        remaining = [len(pieces) for pieces in pieces_of]
-        for batch in self.batches(lengths):
-            outputs = self.generate([parts[k] for k in batch], max(lengths[k] for k in batch))
-            done: list[tuple[str, str, int]] = []
-            for k, output in zip(batch, outputs, strict=True):
-                translated[k] = output.strip()
-                i = owner[k]
-                remaining[i] -= 1
-                if remaining[i] == 0:
-                    pieces = (translated[j] for j in range(first[i], first[i] + len(pieces_of[i])))
-                    done.append((texts[i], " ".join(p for p in pieces if p), len(pieces_of[i])))
-            on_batch(done)
-        return len(split)
+            # max_length counts the decoder start token: this is max_new_tokens, said without
+            # clashing with the max_length that the model's generation config sets
+            output = self.model.generate(**encoded, num_beams=self.num_beams, max_length=max_new_tokens + 1)
+        tokens = (output[:, 1:] != self.model.config.pad_token_id).sum(dim=1).tolist()
+        texts_out = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        return [Hypothesis(text, int(n)) for text, n in zip(texts_out, tokens, strict=True)]
 
 
-def load_translator(lang: str, config: ModelConfig) -> MarianTranslator:
+def load_marian(lang: str, config: ModelConfig) -> MarianTranslator:
     """Load tokenizer and model on the configured device, or raise ModelNotFoundError."""
     from transformers import MarianMTModel, MarianTokenizer
 
