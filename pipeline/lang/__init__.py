@@ -50,6 +50,7 @@ class LanguageProfile:
     abbreviations: frozenset[str]  # lower-cased tokens ending with a period that end no sentence
     boilerplate: Mapping[str, str]  # boilerplate rule name (pipeline.text) -> this language's phrases, a regex
     anaphoric_opening: str  # regex: a sentence opening that leans on the sentence before it
+    clause_conjunctions: tuple[str, ...]  # words that open a clause: where an over-long sentence may be cut
     name_joiners: frozenset[str]  # words allowed inside a multi-word name ("Center for ... Studies")
     # --- only some languages
     day_of: str = ""  # regex between a day and its month: "13 of October"
@@ -66,6 +67,7 @@ class LanguageProfile:
     claim_stopwords: frozenset[str] = frozenset()
     contractions: tuple[tuple[str, str], ...] = ()  # (regex, spelt out), in order: "won't" -> "will not"
     reporting_verbs: str = ""  # regex: speech and reporting verbs ("said", "according to")
+    trailing_attribution: str = ""  # regex: who reported it, closing a sentence (", the agency said")
     name_articles: frozenset[str] = frozenset()  # articles NER includes in a span ("la Terre")
     demonym_ending: str = ""  # regex: adjectives of nationality ("américain")
     compass: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # English compass word -> this language's
@@ -95,6 +97,7 @@ OPTIONAL_FIELDS = frozenset(
         "claim_stopwords",
         "contractions",
         "reporting_verbs",
+        "trailing_attribution",
         "name_articles",
         "demonym_ending",
         "compass",

@@ -124,6 +124,7 @@ PROFILE = LanguageProfile(
         "read_more_sentence": r"Weiterlesen|Mehr lesen",
         "cookie_address": r"sie|akzeptier\w*|zustimm\w*|einwillig\w*",
     },
+    clause_conjunctions=("und", "aber", "oder", "denn", "doch", "sondern", "während"),
     anaphoric_opening=(
         r"^\W*(?:er|sie|es|ihr|ihre|sein|seine|dies|diese|dieser|dieses|außerdem|zudem|jedoch|allerdings|"
         r"aber|auch|deshalb|daher)\b"

@@ -125,6 +125,8 @@ PROFILE = LanguageProfile(
         "read_more_sentence": r"Read more|Continue reading",
         "cookie_address": r"you|your|we|accept\w*|consent\w*",
     },
+    clause_conjunctions=("and", "but", "or", "so", "while", "whereas"),
+    trailing_attribution=r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|says|reports)$",
     anaphoric_opening=(
         r"^\W*(?:he|she|it|its|they|their|his|her|this|these|those|that|moreover|consequently|however|"
         r"meanwhile|also|so|but)\b"

@@ -132,6 +132,7 @@ PROFILE = LanguageProfile(
         "read_more_sentence": r"Lire (?:la suite|l['’]article|la brève|plus)",
         "cookie_address": r"vous|accept\w*|refus\w*|consent\w*",
     },
+    clause_conjunctions=("et", "mais", "ou", "donc", "or", "ni", "car", "puis", "tandis que", "alors que"),
     anaphoric_opening=(
         r"^\W*(?:il|ils|elle|elles|ce|cet|cette|ces|c['’]est|de plus|de ce fait|en outre|par ailleurs|"
         r"cependant|toutefois|mais)\b"

@@ -39,7 +39,7 @@ from pipeline.dates import (
     weekday_dated,
 )
 from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
-from pipeline.lang import anaphoric_opening, profile
+from pipeline.lang import TARGET_PROFILE, anaphoric_opening, profile
 from pipeline.linkage import Span
 from pipeline.nlp import french_entities_of
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
@@ -65,7 +65,7 @@ _BACKGROUND_TITLE = "Background"
 # A quotation opening a sentence names its speaker only at the end: a poor title.
 _QUOTE_OPENING = re.compile(r"^\s*[\"“”«»]")
 # "..., the Reuters news agency reported": who reported it is no part of a title.
-_REPORTED_BY = re.compile(r",\s*(?:the\s+|a\s+)?[^,]{1,50}?\s+(?:reported|said|says|reports)$")
+_REPORTED_BY = re.compile(TARGET_PROFILE.trailing_attribution)
 _TITLE_CHARACTERS = 90
 
 

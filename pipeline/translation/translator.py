@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from pipeline.lang import PROFILES
+
 if TYPE_CHECKING:
     from pipeline.config import ModelConfig
 
@@ -81,6 +83,8 @@ def batches(lengths: list[int], batch_tokens: int) -> list[list[int]]:
     return grouped
 
 
+# Every language's conjunctions: the split runs on source text of any language with a profile.
+CLAUSE_CONJUNCTIONS = frozenset(word for language in PROFILES.values() for word in language.clause_conjunctions)
 # Clause boundaries, tried in order: the split goes at the strongest boundary available, as
 # near the middle as possible, so each part is a clause the model can translate on its own.
 # Conjunctions stay with the clause they open; the last resort is any space.
@@ -88,9 +92,7 @@ _BOUNDARIES = (
     re.compile(r"(?<=;)\s+"),
     re.compile(r"(?<=:)\s+"),
     re.compile(r"(?<=,)\s+"),
-    re.compile(
-        r"\s+(?=(?:et|mais|ou|donc|or|ni|car|puis|tandis que|alors que|and|but|while|whereas)\s)", re.IGNORECASE
-    ),
+    re.compile(rf"\s+(?=(?:{'|'.join(sorted(CLAUSE_CONJUNCTIONS, key=len, reverse=True))})\s)", re.IGNORECASE),
     re.compile(r"\s+"),
 )
 
