@@ -119,10 +119,14 @@ def describe_groups(
 ) -> list[GroupFacts]:
     by_group = {t.group_id: t for t in translations}
     by_sentence = {s.sentence_id: s for s in sentences}
-    index: dict[str, int] = {}
-    for doc_id in {s.doc_id for s in sentences}:
-        in_doc = sorted((s for s in sentences if s.doc_id == doc_id), key=lambda s: (s.start, s.end))
-        index.update({s.sentence_id: n for n, s in enumerate(in_doc)})
+    by_document: dict[str, list[Sentence]] = {}
+    for sentence in sentences:
+        by_document.setdefault(sentence.doc_id, []).append(sentence)
+    index = {
+        s.sentence_id: n
+        for in_doc in by_document.values()
+        for n, s in enumerate(sorted(in_doc, key=lambda s: (s.start, s.end)))
+    }
     bases, given = document_bases(documents)
     facts = []
     for group in groups:
@@ -191,9 +195,7 @@ class Segment:
         return [s.group for s in self.sentences]
 
 
-def sentence_facts(
-    facts: list[GroupFacts], sentences: list[Sentence], bases: dict[str, Period]
-) -> list[SentenceFacts]:
+def sentence_facts(facts: list[GroupFacts], sentences: list[Sentence], bases: dict[str, Period]) -> list[SentenceFacts]:
     """Per grouped sentence, in document order: its current times, in the source and in the
     English translation of its group, resolved against its document's base."""
     group_of = {sid: n for n, f in enumerate(facts) for sid in f.group.sentence_ids}
@@ -327,14 +329,15 @@ def candidate_pairs(terms: sparse.csr_matrix, spans: list[Span | None], window: 
     postings = np.diff(present.indptr)
     distinctive = present[:, np.flatnonzero((postings >= 2) & (postings <= _BLOCKING_MAX_POSTINGS))]
     shared = sparse.triu(distinctive @ distinctive.T, k=1).tocoo()
-    keep = [
-        k
-        for k, (i, j) in enumerate(zip(shared.row, shared.col, strict=True))
-        if spans[i] is None or spans[j] is None or spans[i].joined(spans[j]).fits(window)
-    ]
-    return sparse.coo_matrix(
-        (np.ones(len(keep)), (shared.row[keep], shared.col[keep])), shape=shared.shape, dtype=np.float64
-    )
+    # ``Span.joined(...).fits(window)`` over all pairs at once: a Python loop per pair is what
+    # dominates once pairs number in the millions.
+    dated = np.array([span is not None for span in spans], dtype=bool)
+    latest_start = np.array([span.latest_start if span else 0 for span in spans], dtype=np.int64)
+    earliest_end = np.array([span.earliest_end if span else 0 for span in spans], dtype=np.int64)
+    i, j = shared.row, shared.col
+    apart = np.maximum(latest_start[i], latest_start[j]) - np.minimum(earliest_end[i], earliest_end[j])
+    keep = ~(dated[i] & dated[j]) | (apart <= window)
+    return sparse.coo_matrix((np.ones(int(keep.sum())), (i[keep], j[keep])), shape=shared.shape, dtype=np.float64)
 
 
 def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsConfig) -> list[list[int]]:
@@ -344,9 +347,25 @@ def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsC
     weighted, terms = segment_vectors(parts, facts)
     spans = [_span(part.period) for part in parts]
     pairs = candidate_pairs(terms, spans, config.date_window_days)
-    similarity = np.asarray(weighted[pairs.row].multiply(weighted[pairs.col]).sum(axis=1)).ravel()
+    similarity = pair_similarities(weighted, pairs.row, pairs.col)
     edges = {(int(i), int(j)): float(s) for i, j, s in zip(pairs.row, pairs.col, similarity, strict=True)}
     return linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
+
+
+# Pairs whose row products are held in memory at once: the products of millions of pairs of
+# sparse rows, built whole, take gigabytes.
+_PAIRS_PER_CHUNK = 50_000
+
+
+def pair_similarities(weighted: sparse.csr_matrix, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Dot products of the given pairs of rows, a chunk of pairs at a time."""
+    chunks = [
+        np.asarray(
+            weighted[rows[k : k + _PAIRS_PER_CHUNK]].multiply(weighted[columns[k : k + _PAIRS_PER_CHUNK]]).sum(axis=1)
+        ).ravel()
+        for k in range(0, len(rows), _PAIRS_PER_CHUNK)
+    ]
+    return np.concatenate(chunks) if chunks else np.zeros(0)
 
 
 def _span(period: Period | None) -> Span | None:
