@@ -20,6 +20,7 @@ import hashlib
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -41,7 +42,7 @@ from pipeline.dates import (
 from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
 from pipeline.lang import TARGET_PROFILE, anaphoric_opening, profile
 from pipeline.linkage import Span
-from pipeline.nlp import french_entities_of
+from pipeline.nlp import Entities, french_entities_of
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.stages.artifacts import DOCUMENTS, EVENTS, GROUPS, SENTENCES, TRANSLATIONS
 from pipeline.stages.base import Stage, StageContext, StageOutput
@@ -116,10 +117,14 @@ def describe_groups(
 ) -> list[GroupFacts]:
     by_group = {t.group_id: t for t in translations}
     by_sentence = {s.sentence_id: s for s in sentences}
-    index: dict[str, int] = {}
-    for doc_id in {s.doc_id for s in sentences}:
-        in_doc = sorted((s for s in sentences if s.doc_id == doc_id), key=lambda s: (s.start, s.end))
-        index.update({s.sentence_id: n for n, s in enumerate(in_doc)})
+    by_document: dict[str, list[Sentence]] = {}
+    for sentence in sentences:
+        by_document.setdefault(sentence.doc_id, []).append(sentence)
+    index = {
+        s.sentence_id: n
+        for in_doc in by_document.values()
+        for n, s in enumerate(sorted(in_doc, key=lambda s: (s.start, s.end)))
+    }
     bases, given = document_bases(documents)
     facts = []
     for group in groups:
@@ -175,6 +180,7 @@ class SentenceFacts:
     periods: tuple[Period, ...]  # current periods of a month or less (see ``is_current``)
     vague: tuple[Period, ...]  # current periods of up to a season: a weekday in a month-dated report
     leans_back: bool  # opens by pointing back to the sentence before ("He added", "Cette révélation")
+    entities: Entities = ()  # what spaCy's French model names in it
 
 
 @dataclass(frozen=True)
@@ -196,6 +202,7 @@ def sentence_facts(
     sentences: list[Sentence],
     bases: dict[str, Period],
     known_days: dict[str, list[Period]] | None = None,
+    entities: Mapping[str, Entities] | None = None,
 ) -> list[SentenceFacts]:
     """Per grouped sentence, in document order: its current times, in the source and in the
     English translation of its group, resolved against its document's base; a bare weekday
@@ -216,7 +223,16 @@ def sentence_facts(
         periods = tuple(p for p in current if p.days <= _PRECISE_DAYS)
         vague = tuple(p for p in current if _PRECISE_DAYS < p.days <= _VAGUE_DAYS)
         leans_back = _opens_anaphorically(sentence.text, sentence.lang or "fr", group.translation)
-        result.append(SentenceFacts(sentence, group_of[sentence.sentence_id], periods, vague, leans_back))
+        result.append(
+            SentenceFacts(
+                sentence,
+                group_of[sentence.sentence_id],
+                periods,
+                vague,
+                leans_back,
+                (entities or {}).get(sentence.text, ()),
+            )
+        )
     return result
 
 
@@ -318,8 +334,6 @@ _BLOCKING_MAX_POSTINGS = 100
 def segment_vectors(parts: list[Segment], facts: list[GroupFacts]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """Per segment, the weighted feature row (dot products are similarities) and the row of
     terms used for blocking."""
-    texts = sorted({s.sentence.text for part in parts for s in part.sentences})
-    entities = dict(zip(texts, french_entities_of(texts), strict=True))
     english_words, source_words, named, numbers = [], [], [], []
     for part in parts:
         groups = sorted(set(part.groups))
@@ -331,7 +345,7 @@ def segment_vectors(parts: list[Segment], facts: list[GroupFacts]) -> tuple[spar
             [
                 name
                 for g, text in zip(groups, english, strict=True)
-                for name in names(text, (e for s in part.sentences if s.group == g for e in entities[s.sentence.text]))
+                for name in names(text, (e for s in part.sentences if s.group == g for e in s.entities))
             ]
         )
         numbers.append(
@@ -355,14 +369,15 @@ def candidate_pairs(terms: sparse.csr_matrix, spans: list[Span | None], window: 
     postings = np.diff(present.indptr)
     distinctive = present[:, np.flatnonzero((postings >= 2) & (postings <= _BLOCKING_MAX_POSTINGS))]
     shared = sparse.triu(distinctive @ distinctive.T, k=1).tocoo()
-    keep = [
-        k
-        for k, (i, j) in enumerate(zip(shared.row, shared.col, strict=True))
-        if spans[i] is None or spans[j] is None or spans[i].joined(spans[j]).fits(window)
-    ]
-    return sparse.coo_matrix(
-        (np.ones(len(keep)), (shared.row[keep], shared.col[keep])), shape=shared.shape, dtype=np.float64
-    )
+    # ``Span.joined(...).fits(window)`` over all pairs at once: a Python loop per pair is what
+    # dominates once pairs number in the millions.
+    dated = np.array([span is not None for span in spans], dtype=bool)
+    latest_start = np.array([span.latest_start if span else 0 for span in spans], dtype=np.int64)
+    earliest_end = np.array([span.earliest_end if span else 0 for span in spans], dtype=np.int64)
+    i, j = shared.row, shared.col
+    apart = np.maximum(latest_start[i], latest_start[j]) - np.minimum(earliest_end[i], earliest_end[j])
+    keep = ~(dated[i] & dated[j]) | (apart <= window)
+    return sparse.coo_matrix((np.ones(int(keep.sum())), (i[keep], j[keep])), shape=shared.shape, dtype=np.float64)
 
 
 def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsConfig) -> list[list[int]]:
@@ -372,7 +387,7 @@ def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsC
     weighted, terms = segment_vectors(parts, facts)
     spans = [_span(part.period) for part in parts]
     pairs = candidate_pairs(terms, spans, config.date_window_days)
-    similarity = np.asarray(weighted[pairs.row].multiply(weighted[pairs.col]).sum(axis=1)).ravel()
+    similarity = pair_similarities(weighted, pairs.row, pairs.col)
     edges = {(int(i), int(j)): float(s) for i, j, s in zip(pairs.row, pairs.col, similarity, strict=True)}
     return linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
 
@@ -383,12 +398,32 @@ def _leans_on_previous(lang: str, text: str) -> bool:
     return opening is not None and opening.match(text) is not None
 
 
+# Pairs whose row products are held in memory at once: the products of millions of pairs of
+# sparse rows, built whole, take gigabytes.
+_PAIRS_PER_CHUNK = 50_000
+
+
+def pair_similarities(weighted: sparse.csr_matrix, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Dot products of the given pairs of rows, a chunk of pairs at a time."""
+    chunks = [
+        np.asarray(
+            weighted[rows[k : k + _PAIRS_PER_CHUNK]].multiply(weighted[columns[k : k + _PAIRS_PER_CHUNK]]).sum(axis=1)
+        ).ravel()
+        for k in range(0, len(rows), _PAIRS_PER_CHUNK)
+    ]
+    return np.concatenate(chunks) if chunks else np.zeros(0)
+
+
 def _span(period: Period | None) -> Span | None:
     return Span(period.start.toordinal(), period.end.toordinal()) if period is not None else None
 
 
 def dated_by_neighbours(
-    facts: list[GroupFacts], sentences: list[Sentence], documents: list[Document], config: EventsConfig
+    facts: list[GroupFacts],
+    sentences: list[Sentence],
+    documents: list[Document],
+    config: EventsConfig,
+    entities: Mapping[str, Entities] | None = None,
 ) -> tuple[dict[str, Period], dict[str, list[Period]]]:
     """Per document, the period its time expressions resolve against: when it was published.
 
@@ -418,7 +453,7 @@ def dated_by_neighbours(
             named[document.doc_id] = days
     whole = [
         Segment(doc_id, tuple(members), _month_of(own.get(doc_id)))
-        for doc_id, members in _by_document(sentence_facts(facts, sentences, {})).items()
+        for doc_id, members in _by_document(sentence_facts(facts, sentences, {}, entities=entities)).items()
     ]
     bases = dict(own)
     for members in link_segments(whole, facts, config):
@@ -638,8 +673,11 @@ def find_events(
 ) -> tuple[list[Event], list[GroupFacts]]:
     """The events the reports tell, and the groups as clustering saw them."""
     facts = describe_groups(groups, translations, sentences, documents)
-    bases, known_days = dated_by_neighbours(facts, sentences, documents, config)
-    return cluster_events(facts, config, sentence_facts(facts, sentences, bases, known_days)), facts
+    # named entities once per distinct sentence: every linking pass reads them
+    texts = sorted({s.text for s in sentences})
+    entities = dict(zip(texts, french_entities_of(texts), strict=True))
+    bases, known_days = dated_by_neighbours(facts, sentences, documents, config, entities)
+    return cluster_events(facts, config, sentence_facts(facts, sentences, bases, known_days, entities)), facts
 
 
 def cluster_events(facts: list[GroupFacts], config: EventsConfig, sentences: list[SentenceFacts]) -> list[Event]:
