@@ -135,22 +135,6 @@ def tfidf(documents: Sequence[list[str]]) -> np.ndarray:
     return normalise_rows(matrix)
 
 
-def set_vectors(sets: Sequence[frozenset[str]]) -> np.ndarray:
-    """Rows of L2-normalised IDF weights of set members: sharing a rare actor or number
-    counts more than sharing one that every group has."""
-    index: dict[str, int] = {}
-    for items in sets:
-        for item in sorted(items):
-            index.setdefault(item, len(index))
-    matrix = np.zeros((len(sets), max(len(index), 1)))
-    for row, items in enumerate(sets):
-        for item in items:
-            matrix[row, index[item]] = 1.0
-    document_frequency = matrix.sum(axis=0)
-    matrix *= np.log((1 + len(sets)) / (1 + document_frequency)) + 1.0
-    return normalise_rows(matrix)
-
-
 def sparse_tfidf(documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
     """``tfidf`` as a sparse matrix, for corpora whose vocabulary a dense matrix cannot hold."""
     vocabulary: dict[str, int] = {}
