@@ -462,14 +462,20 @@ def dated_by_neighbours(
             neighbour = min(dated, key=lambda p: (-dated[p], p.start))
             for m in members:
                 bases.setdefault(whole[m].doc_id, neighbour)
-    for doc_id, period in inferred.items():
-        bases.setdefault(doc_id, period)
-    # the days a story's reports name, for the bare weekdays of the others
+    # the days a story's reports name, for the bare weekdays of the others; and, for a report
+    # that no dated report of its own happening links to, its story's date
     story = dataclasses.replace(config, similarity_threshold=config.similarity_threshold * _STORY_SHARE)
     known_days: dict[str, list[Period]] = {}
     for members in link_segments(whole, facts, story):
         days = sorted({d for m in members for d in named.get(whole[m].doc_id, [])})
         known_days.update({whole[m].doc_id: days for m in members})
+        dated = Counter(period for m in members if (period := whole[m].period) is not None)
+        if dated:
+            neighbour = min(dated, key=lambda p: (-dated[p], p.start))
+            for m in members:
+                bases.setdefault(whole[m].doc_id, neighbour)
+    for doc_id, period in inferred.items():
+        bases.setdefault(doc_id, period)
     return bases, known_days
 
 
