@@ -1,21 +1,20 @@
-"""Events: sentence groups clustered into real-world happenings, not topics.
+"""Events: reports cut into the happenings they tell, linked across reports.
 
 An event is one happening with a date or period, an actor and an action ("13 October 2023:
-the White House says North Korea delivered over 1,000 containers"). Two groups belong to the
-same event when they name the same actors, use the same words (in the English translation
-and in the French source), give the same quantities, and sit next to each other in a report;
-they never do when the times they mention cannot be the same (5 October against 13 October),
-or when one reports something dated after the other's report was published.
-
-Clustering is average-linkage agglomerative on that similarity, with the time constraint
-holding between every pair of members, and stops at ``events.similarity_threshold``. A cluster
-in which no sentence says when (a reminder, a warning that runs through the whole period, a
-headline) is not an event of its own: it goes to one background section.
+the White House says North Korea delivered over 1,000 containers"). A report is cut into
+segments only where the time it tells moves away from what its lead is about; segments of
+different reports belong to one event when they use the same words (in the English
+translation and in the French source), name the same people and places and give the same
+quantities, and never when their times cannot be one happening (5 October against 13
+October). Linking is a blocked sparse average linkage (``pipeline.linkage``) that stops at
+``events.similarity_threshold``. Reports without a date header are dated from their own text
+and from the dated reports they link to. A cluster in which no sentence says when (a
+reminder, a warning that runs through the whole period) is not an event of its own: it goes
+to one background section.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import re
@@ -49,19 +48,6 @@ from pipeline.stages.base import Stage, StageContext, StageOutput
 
 VERSION = "1"
 
-# Weights of the evidence that two groups report the same happening (they sum to 1).
-_WEIGHT_ENGLISH_WORDS = 0.25
-_WEIGHT_SOURCE_WORDS = 0.25
-_WEIGHT_ACTORS = 0.35
-_WEIGHT_QUANTITIES = 0.15
-# Reports tell one happening in consecutive sentences: neighbours (one or two sentences
-# apart, at the same time) get this much more, and a sentence that opens by pointing back
-# ("He added", "Cette révélation", "Moreover") more again to the one before it.
-_NEIGHBOUR_BONUS = {1: 0.3, 2: 0.1}
-_CONTINUATION_BONUS = 0.2
-# An actor named in more than this share of the groups (North Korea, Russia) is no evidence
-# that two groups report one happening; a rarer actor, a quantity or a day is.
-_ANCHOR_MAX_SHARE = 0.2
 _BACKGROUND_TITLE = "Background"
 # A quotation opening a sentence names its speaker only at the end: a poor title.
 _QUOTE_OPENING = re.compile(r"^\s*[\"“”«»]")
@@ -77,7 +63,7 @@ class GroupFacts:
     group: SentenceGroup
     sources: tuple[str, ...]  # every member sentence, in the source language
     translation: str
-    positions: tuple[tuple[str, int], ...]  # (doc_id, index of the sentence in its document)
+    doc_ids: tuple[str, ...]  # the documents of its member sentences, sorted
     mentions: tuple[TimeMention, ...]  # time expressions in the source and the translation
     published_by: date | None  # the latest publication day of its documents, when all are dated
     base: Period | None = None  # when its representative's document was published (given or inferred)
@@ -85,10 +71,6 @@ class GroupFacts:
     @property
     def periods(self) -> list[Period]:
         return [m.period for m in self.mentions if m.period is not None]
-
-    @property
-    def doc_ids(self) -> list[str]:
-        return sorted({doc_id for doc_id, _ in self.positions})
 
 
 def document_bases(documents: list[Document]) -> tuple[dict[str, Period], dict[str, Period]]:
@@ -117,14 +99,6 @@ def describe_groups(
 ) -> list[GroupFacts]:
     by_group = {t.group_id: t for t in translations}
     by_sentence = {s.sentence_id: s for s in sentences}
-    by_document: dict[str, list[Sentence]] = {}
-    for sentence in sentences:
-        by_document.setdefault(sentence.doc_id, []).append(sentence)
-    index = {
-        s.sentence_id: n
-        for in_doc in by_document.values()
-        for n, s in enumerate(sorted(in_doc, key=lambda s: (s.start, s.end)))
-    }
     bases, given = document_bases(documents)
     facts = []
     for group in groups:
@@ -145,7 +119,7 @@ def describe_groups(
                 group=group,
                 sources=tuple(m.text for m in members) or (group.text,),
                 translation=english,
-                positions=tuple(sorted((m.doc_id, index[m.sentence_id]) for m in members)),
+                doc_ids=tuple(sorted(doc_ids)),
                 mentions=tuple(mentions),
                 published_by=max(published) if published and len(published) == len(doc_ids) else None,
                 base=bases.get(representative.doc_id) if representative else None,
@@ -222,7 +196,7 @@ def sentence_facts(
         current = sorted({p for p in told if p is not None and is_current(p, base)})
         periods = tuple(p for p in current if p.days <= _PRECISE_DAYS)
         vague = tuple(p for p in current if _PRECISE_DAYS < p.days <= _VAGUE_DAYS)
-        leans_back = _opens_anaphorically(sentence.text, sentence.lang or "fr", group.translation)
+        leans_back = _opens_anaphorically(sentence.text, lang, group.translation)
         result.append(
             SentenceFacts(
                 sentence,
@@ -252,8 +226,7 @@ def _named_day(mention: TimeMention, days: list[Period], lang: str) -> Period | 
 
 
 def _opens_anaphorically(source: str, lang: str, english: str) -> bool:
-    texts = [("en", english), (lang, source)]
-    return any(_leans_on_previous(lang, text) for lang, text in texts if text)
+    return _leans_on_previous(lang, source) or bool(english and _leans_on_previous("en", english))
 
 
 def _agrees(periods: tuple[Period, ...], period: Period) -> bool:
@@ -380,15 +353,23 @@ def candidate_pairs(terms: sparse.csr_matrix, spans: list[Span | None], window: 
     return sparse.coo_matrix((np.ones(int(keep.sum())), (i[keep], j[keep])), shape=shared.shape, dtype=np.float64)
 
 
+def segment_edges(
+    parts: list[Segment], facts: list[GroupFacts], window: int
+) -> tuple[dict[tuple[int, int], float], list[Span | None]]:
+    """The similarity of every candidate pair of segments, and each segment's time span."""
+    weighted, terms = segment_vectors(parts, facts)
+    spans = [_span(part.period) for part in parts]
+    pairs = candidate_pairs(terms, spans, window)
+    similarity = pair_similarities(weighted, pairs.row, pairs.col)
+    edges = {(int(i), int(j)): float(s) for i, j, s in zip(pairs.row, pairs.col, similarity, strict=True)}
+    return edges, spans
+
+
 def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsConfig) -> list[list[int]]:
     """Clusters of segments (indices), each one happening."""
     if not parts:
         return []
-    weighted, terms = segment_vectors(parts, facts)
-    spans = [_span(part.period) for part in parts]
-    pairs = candidate_pairs(terms, spans, config.date_window_days)
-    similarity = pair_similarities(weighted, pairs.row, pairs.col)
-    edges = {(int(i), int(j)): float(s) for i, j, s in zip(pairs.row, pairs.col, similarity, strict=True)}
+    edges, spans = segment_edges(parts, facts, config.date_window_days)
     return linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
 
 
@@ -455,25 +436,25 @@ def dated_by_neighbours(
         Segment(doc_id, tuple(members), _month_of(own.get(doc_id)))
         for doc_id, members in _by_document(sentence_facts(facts, sentences, {}, entities=entities)).items()
     ]
+    # one set of similarities, linked twice: as happenings, then more loosely as stories
+    edges, spans = segment_edges(whole, facts, config.date_window_days) if whole else ({}, [])
+    happenings = linkage.cluster(len(whole), edges, config.similarity_threshold, spans, config.date_window_days)
+    stories = linkage.cluster(
+        len(whole), edges, config.similarity_threshold * _STORY_SHARE, spans, config.date_window_days
+    )
     bases = dict(own)
-    for members in link_segments(whole, facts, config):
+    # a report that no dated report of its own happening links to takes its story's date
+    for members in happenings + stories:
         dated = Counter(period for m in members if (period := whole[m].period) is not None)
         if dated:
             neighbour = min(dated, key=lambda p: (-dated[p], p.start))
             for m in members:
                 bases.setdefault(whole[m].doc_id, neighbour)
-    # the days a story's reports name, for the bare weekdays of the others; and, for a report
-    # that no dated report of its own happening links to, its story's date
-    story = dataclasses.replace(config, similarity_threshold=config.similarity_threshold * _STORY_SHARE)
+    # the days a story's reports name, for the bare weekdays of the others
     known_days: dict[str, list[Period]] = {}
-    for members in link_segments(whole, facts, story):
+    for members in stories:
         days = sorted({d for m in members for d in named.get(whole[m].doc_id, [])})
         known_days.update({whole[m].doc_id: days for m in members})
-        dated = Counter(period for m in members if (period := whole[m].period) is not None)
-        if dated:
-            neighbour = min(dated, key=lambda p: (-dated[p], p.start))
-            for m in members:
-                bases.setdefault(whole[m].doc_id, neighbour)
     for doc_id, period in inferred.items():
         bases.setdefault(doc_id, period)
     return bases, known_days
