@@ -478,8 +478,8 @@ class Summarizer:
 
 # A bullet states who did what: fewer content words than this is a fragment of colour.
 _MIN_FACT_TERMS = 4
-# An event told by several reports draws on each of them before a second sentence of one:
-# a report merged into an event is never left out of what the digest cites.
+# An event told by several reports draws on each of them before a second sentence of one, as
+# far as its bullets go: a report merged into an event is not silently left uncited.
 _UNHEARD_BONUS = 0.2
 
 
