@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import sys
 from pathlib import Path
@@ -276,10 +277,30 @@ def test_threads_and_device_reach_ctranslate2(tiny_model_dir, monkeypatch) -> No
         return real(path, **kwargs)
 
     monkeypatch.setattr(ctranslate2, "Translator", spy)
-    config = ModelConfig(id=str(tiny_model_dir), device="auto", threads=1, backend="ctranslate2")
+    config = ModelConfig(id=str(tiny_model_dir), device="auto", threads=3, backend="ctranslate2")
     translator = load_translator("fr", config)
-    assert made == [{"device": "cpu", "compute_type": "int8", "intra_threads": 1}]
+    # one single-threaded worker per core asked for
+    assert made == [{"device": "cpu", "compute_type": "int8", "inter_threads": 3, "intra_threads": 1}]
     assert (translator.device, translator.compute_type, translator.num_beams) == ("cpu", "int8", 1)
+    assert isinstance(translator, CT2Translator)
+    four_beams = load_translator("fr", dataclasses.replace(config, num_beams=4))
+    assert isinstance(four_beams, CT2Translator)
+    assert (translator.sub_batch, four_beams.sub_batch, translator.workers) == (16, 4, 3)
+
+
+def test_sub_batches_in_parallel_give_what_one_batch_gives(tiny_model_dir) -> None:
+    """The seam's batch is split over the workers; the hypotheses come back in input order and
+    the same as one batch of all of them (4 beams: greedy output of the tiny model is one text)."""
+    config = ModelConfig(id=str(tiny_model_dir), threads=2, backend="ctranslate2", num_beams=4)
+    translator = load_translator("fr", config)
+    assert isinstance(translator, CT2Translator)
+    texts = [s for s in seed_sentences() if len(s) < 160][:11]
+    split = translator.generate(texts, 40)
+    assert len(texts) > translator.sub_batch * translator.workers
+    whole = dataclasses.replace(translator, sub_batch=0).generate(texts, 40)
+    one_by_one = [h for text in texts for h in dataclasses.replace(translator, sub_batch=1).generate([text], 40)]
+    assert len({h.text for h in split}) > 1
+    assert split == whole == one_by_one
 
 
 def test_the_backend_is_checked_in_the_config() -> None:

@@ -30,6 +30,11 @@ from pipeline.translation.translator import Hypothesis
 DONE_MARK = "pipeline-converted.json"
 _PARTIAL = ".partial-"
 _EOS = "</s>"
+# On the CPU, hypotheses (sentences x beams) per CTranslate2 batch. One worker per core, each on
+# a small batch, beats one batch over all cores: with an opus-mt-shaped model on 2 cores and 64
+# sentences, greedy batches of 16 made 1.5x the tokens per second of one 2-thread batch of all
+# 64, and 4-beam batches of 4 made 3.6x (the beam search's work per step grows with the batch).
+_CPU_HYPOTHESES_PER_BATCH = 16
 
 
 def _ctranslate2() -> ModuleType:
@@ -161,6 +166,8 @@ class CT2Translator:
     num_beams: int
     device: str
     compute_type: str
+    sub_batch: int  # at most this many sentences per CTranslate2 batch; 0: the seam's batch whole
+    workers: int  # CTranslate2 batches that run at once
 
     @staticmethod
     def identity(model: ModelConfig) -> str:
@@ -195,17 +202,25 @@ class CT2Translator:
         config = json.loads((source / "config.json").read_text(encoding="utf-8"))
         generation = source / "generation_config.json"
         beams = json.loads(generation.read_text(encoding="utf-8")).get("num_beams") if generation.is_file() else 1
-        translator = ctranslate2.Translator(
-            str(path), device=device, compute_type=compute_type, intra_threads=cpu_threads(model.threads)
-        )
+        num_beams = model.num_beams or int(beams or 1)
+        if device == "cpu":
+            # one single-threaded worker per core, all sharing the one copy of the weights
+            workers = cpu_threads(model.threads)
+            threads = {"inter_threads": workers, "intra_threads": 1}
+            sub_batch = max(1, _CPU_HYPOTHESES_PER_BATCH // num_beams)
+        else:  # a GPU is fed one large batch
+            threads, sub_batch, workers = {}, 0, 1
+        translator = ctranslate2.Translator(str(path), device=device, compute_type=compute_type, **threads)
         return cls(
             tokenizer=tokenizer,
             translator=translator,
             # the source window, eos included: read from the checkpoint, never assumed to be 512
             window=int(config["max_position_embeddings"]),
-            num_beams=model.num_beams or int(beams or 1),
+            num_beams=num_beams,
             device=device,
             compute_type=compute_type,
+            sub_batch=sub_batch,
+            workers=workers,
         )
 
     def token_counts(self, texts: list[str]) -> list[int]:
@@ -215,13 +230,22 @@ class CT2Translator:
 
     def generate(self, texts: list[str], max_new_tokens: int) -> list[Hypothesis]:
         ids = self.tokenizer(texts, truncation=False)["input_ids"]
-        results = self.translator.translate_batch(
-            [self.tokenizer.convert_ids_to_tokens(row) for row in ids],
-            beam_size=self.num_beams,
-            max_decoding_length=max_new_tokens,
-            max_input_length=0,  # the default, 1024, would truncate silently; the seam splits instead
-            return_end_token=True,  # tells a hypothesis that ended from one stopped by the limit
-        )
+        sources = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        # every worker gets a share, none more than sub_batch; submitted at once, the sub-batches
+        # run in parallel, each finishing alone
+        size = max(1, min(self.sub_batch or len(sources), -(-len(sources) // self.workers)))
+        pending = [
+            self.translator.translate_batch(
+                sources[k : k + size],
+                beam_size=self.num_beams,
+                max_decoding_length=max_new_tokens,
+                max_input_length=0,  # the default, 1024, would truncate silently; the seam splits instead
+                return_end_token=True,  # tells a hypothesis that ended from one stopped by the limit
+                asynchronous=True,
+            )
+            for k in range(0, len(sources), size)
+        ]
+        results = [future.result() for batch in pending for future in batch]
         special = set(self.tokenizer.all_special_tokens)
         hypotheses = []
         for result in results:
