@@ -201,6 +201,16 @@ def _relative(shift: Callable[[Period], Period]) -> Resolver:
     return lambda m, base, lang: shift(base) if base else None
 
 
+def _days_back(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
+    """ "neuf jours après le passage de la tempête", "il y a trois jours": that many days before
+    the time the report tells (its base)."""
+    if base is None:
+        return None
+    count = m["count"].lower()
+    days = int(count) if count.isdigit() else lang.number_words[count]
+    return base.shifted(days, days)
+
+
 def _weekday_day(m: re.Match[str], base: Period | None, lang: LanguageProfile) -> Period | None:
     """ "lundi 4 septembre": the day near the base that falls on that weekday, if any does."""
     if base is None:
@@ -224,9 +234,11 @@ def _weekday_rule(m: re.Match[str], base: Period | None, lang: LanguageProfile) 
     return _weekday(lang.weekdays.index(m["weekday"].lower()), base) if base else None
 
 
-# Rule name -> resolver; None: a deadline, not when anything happened: its span is claimed and dropped.
+# Rule name -> resolver; None: not when anything happened, its span claimed and dropped: a
+# deadline, or the day a state began ("depuis lundi et le report du décollage": the launch came later).
 _RESOLVERS: dict[str, Resolver | None] = {
     "deadline": None,
+    "since-weekday": None,
     "day-month-year": _absolute_day,
     "month-day-year": _absolute_day,
     "part-of-month": _part_of_month,
@@ -246,6 +258,8 @@ _RESOLVERS: dict[str, Resolver | None] = {
     "next-month": _relative(lambda b: _months_away(b, 1)),
     "last-week": _relative(lambda b: b.shifted(7, 13)),
     "recent-weeks": _relative(lambda b: b.shifted(0, 35)),
+    "days-after": _days_back,
+    "days-ago": _days_back,
     "day-before-yesterday": _relative(lambda b: b.shifted(2, 2)),
     "yesterday": _relative(lambda b: b.shifted(1, 1)),
     "today": _relative(lambda b: b.shifted(0, 0)),
@@ -275,6 +289,7 @@ def _compile(lang: LanguageProfile) -> list[_Rule]:
         "weekday": rf"(?P<weekday>{'|'.join(lang.weekdays)})",
         "part": rf"(?P<part>{'|'.join(lang.month_parts)})",
         "month": rf"(?P<month>{months})(?!\w)",
+        "count": rf"(?P<count>\d{{1,2}}|{_alternation(list(lang.number_words))})",
     }
     return [
         _Rule(name, re.compile(pattern.format(**slots), re.IGNORECASE), _RESOLVERS[name])

@@ -45,6 +45,16 @@ CASES = [
     ("in March 2022", "en", "2023-10", ["2022-03"]),
     ("they may 5 times", "en", "2023-10", []),  # "may" is a verb unless a day or year goes with it
     ("repatriate all workers by 2019", "en", "2022-11", []),  # a deadline
+    # counted back from the report's day: what it follows up
+    ("Neuf jours après le passage de la tempête Daniel", "fr", "2023-09-19", ["2023-09-10"]),
+    ("un couvre-feu instauré il y a 4 jours", "fr", "2023-08-30", ["2023-08-26"]),
+    ("Nine days after storm Daniel hit", "en", "2023-09-19", ["2023-09-10"]),
+    ("the curfew imposed four days ago", "en", "2023-08-30", ["2023-08-26"]),
+    ("die vor drei Tagen verhängte Ausgangssperre", "de", "2023-08-30", ["2023-08-27"]),
+    # the day a state began is not when anything happened; with its number it is a date
+    ("au travail depuis lundi et le report du décollage", "fr", "2025-03-06", []),
+    ("at work since Monday and the launch's postponement", "en", "2025-03-06", []),
+    ("au travail depuis lundi 3 mars", "fr", "2025-03-06", ["2025-03-03"]),
 ]
 
 
@@ -65,6 +75,7 @@ def test_time_expressions_resolve_against_the_document_date(
         ("le mois dernier", date(2023, 9, 1), date(2023, 9, 30), MONTH),
         ("mercredi", date(2023, 9, 25), date(2023, 10, 31), MONTH),  # the week before the month too
         ("en 2022", date(2022, 1, 1), date(2022, 12, 31), YEAR),
+        ("neuf jours après", date(2023, 9, 22), date(2023, 10, 22), MONTH),  # counted back from a month
     ],
 )
 def test_periods_keep_their_bounds_and_grain(text: str, start: date, end: date, grain: str) -> None:

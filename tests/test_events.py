@@ -8,9 +8,21 @@ import pytest
 import yaml
 
 from pipeline.config import Config
+from pipeline.dates import parse_period, resolve_times
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.runner import ArtifactStore
-from pipeline.stages.events import event_id, find_events, make_title
+from pipeline.stages.events import (
+    SentenceFacts,
+    _named_day,
+    dated_by_neighbours,
+    describe_groups,
+    event_id,
+    find_events,
+    main_period,
+    make_title,
+    segment_document,
+    sentence_facts,
+)
 from tests.support.paths import FIXTURES
 
 GOLD = FIXTURES / "seed_events.yaml"
@@ -193,3 +205,67 @@ def test_an_undated_report_without_translations_still_clusters() -> None:
     events, _ = find_events(groups, [], sentences, [document], Config().events)
     assert sorted(s for e in events for s in e.sentence_ids) == ["d:0", "d:1"]
     assert all(e.date is None for e in events)
+
+
+def _facts(doc_id: str, texts: list[str], base: str | None) -> list[SentenceFacts]:
+    """Segmenting's view of a report, its times resolved as the stage resolves them."""
+    sentences = [Sentence(f"{doc_id}:{n}", doc_id, n * 100, n * 100 + len(t), t, "fr") for n, t in enumerate(texts)]
+    groups = [SentenceGroup(f"g{n}", s.sentence_id, [s.sentence_id], s.text, "fr") for n, s in enumerate(sentences)]
+    document = Document(doc_id=doc_id, path=f"{doc_id}.txt", sha256="0", text="\n".join(texts), date=base, lang="fr")
+    facts = describe_groups(groups, [], sentences, [document])
+    bases, known_days = dated_by_neighbours(facts, sentences, [document], Config().events)
+    return sentence_facts(facts, sentences, bases, known_days)
+
+
+def test_a_lead_that_counts_back_dates_the_report_and_does_not_cut_it() -> None:
+    """ "Nine days after the storm" in the lead says what the report follows up; the same count
+    later in a report is context, not a happening to cut it at."""
+    aftermath = _facts(
+        "a",
+        [
+            "Neuf jours après le passage de la tempête Daniel, les chances de retrouver des rescapés sont minces.",
+            "La colère gagne les habitants.",
+            "Un homme pleure sur les gravats.",
+            "Autour de lui, ce mardi 19 septembre, tout n'est que désolation.",
+        ],
+        "2023-09-19",
+    )
+    assert main_period(aftermath) == parse_period("2023-09-10")
+    sworn_in = _facts(
+        "b",
+        [
+            "Le général a prêté serment ce lundi 4 septembre à Libreville.",
+            "Il devient président de la transition.",
+            "La cérémonie a duré une heure.",
+            "Cinq jours après le coup d'État, le Gabon tient son nouveau président.",
+        ],
+        "2023-09-04",
+    )
+    assert [(p.period, len(p.sentences)) for p in segment_document(sworn_in)] == [(parse_period("2023-09-04"), 4)]
+
+
+@pytest.mark.parametrize(
+    ("tiers", "expected"),
+    [
+        ([["2023-09-11"], ["2023-09-11", "2023-09-18"]], "2023-09-11"),  # its happening names one Monday
+        ([["2023-09-11", "2023-09-18"], ["2023-09-18"]], "2023-09-18"),  # its story does
+        ([["2023-09-11", "2023-09-18"], ["2023-09-11", "2023-09-18"]], None),  # nobody says which
+        ([[], []], None),
+    ],
+)
+def test_a_bare_weekday_is_the_one_its_happening_then_its_story_names(
+    tiers: list[list[str]], expected: str | None
+) -> None:
+    (mention,) = resolve_times("Dans la nuit, lundi, les barrages ont cédé.", "fr", parse_period("2023-09"))
+    days = [[p for p in map(parse_period, tier) if p is not None] for tier in tiers]
+    resolved = _named_day(mention, days, "fr")
+    assert resolved == (parse_period(expected) if expected else mention.period)
+
+
+def test_a_segment_that_gives_no_time_is_bound_by_its_report_date() -> None:
+    """A report of March 2025 that never says when is still no part of a July 2024 happening."""
+    (segment,) = segment_document(
+        _facts("c", ["Mission accomplie pour Ariane 6.", "Le lanceur a décollé de Kourou."], "2025-03")
+    )
+    assert segment.period is None
+    assert segment.bound == parse_period("2025-03")

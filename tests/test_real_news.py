@@ -41,7 +41,7 @@ def test_sections_are_the_real_events(dev_scores: dict[str, Any]) -> None:
 
 
 def test_events_are_dated_when_they_happened(dev_scores: dict[str, Any]) -> None:
-    assert dev_scores["dates_right"] >= 0.75, dev_scores["dates_wrong"]
+    assert dev_scores["dates_right"] >= 0.9, dev_scores["dates_wrong"]
     assert not any(wrong.startswith(("19", "2018", "2019")) for wrong in dev_scores["dates_wrong"])
 
 

@@ -49,9 +49,12 @@ PROFILE = LanguageProfile(
         ("next-month", r"\b(?:im\s+)?(?:nächsten|kommenden)\s+Monat\b"),
         ("last-week", r"\b(?:in\s+der\s+)?(?:letzten|vergangenen|vorigen)\s+Woche\b"),
         ("recent-weeks", r"\b(?:in\s+)?den\s+(?:letzten|vergangenen)\s+(?:(?:zwei|drei|paar)\s+)?Wochen\b"),
+        ("days-after", r"\b{count}\s+Tage\s+nach\b"),
+        ("days-ago", r"\bvor\s+{count}\s+Tagen\b"),
         ("day-before-yesterday", r"\bvorgestern\b"),
         ("yesterday", r"\bgestern\b"),
         ("today", r"\bheute\b"),
+        ("since-weekday", r"\bseit\s+{weekday}\b"),
         ("weekday", r"\b{weekday}\b"),
     ),
     number_words={

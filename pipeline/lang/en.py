@@ -52,8 +52,11 @@ PROFILE = LanguageProfile(
         ("next-month", r"\bnext\s+month\b"),
         ("last-week", r"\blast\s+week\b"),
         ("recent-weeks", r"\b(?:in\s+|over\s+)?(?:recent|the\s+(?:past|last)(?:\s+few)?)\s+weeks\b"),
+        ("days-after", r"\b{count}\s+days\s+after\b"),
+        ("days-ago", r"\b{count}\s+days\s+ago\b"),
         ("yesterday", r"\byesterday\b"),
         ("today", r"\btoday\b"),
+        ("since-weekday", r"\bsince\s+{weekday}\b"),
         ("weekday", r"\b{weekday}\b"),
     ),
     number_words={

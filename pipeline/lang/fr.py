@@ -63,9 +63,12 @@ PROFILE = LanguageProfile(
         ("next-month", r"\ble\s+mois\s+prochain"),
         ("last-week", r"\bla\s+semaine\s+(?:dernière|passée)"),
         ("recent-weeks", r"\b(?:ces|les|des)\s+(?:dernières|deux\s+dernières|trois\s+dernières)\s+semaines"),
+        ("days-after", r"\b{count}\s+jours\s+après\b"),
+        ("days-ago", r"\bil\s+y\s+a\s+{count}\s+jours\b"),
         ("day-before-yesterday", r"\bavant-hier\b"),
         ("yesterday", r"\bhier\b"),
         ("today", r"\baujourd['’]hui\b"),
+        ("since-weekday", r"\bdepuis\s+{weekday}\b"),
         ("weekday", r"\b{weekday}\b"),
     ),
     number_words={

@@ -143,6 +143,10 @@ _VAGUE_DAYS = 92
 _DAY_SPAN = 3
 # The lead of a report (headline and first sentences) states the happening it is about.
 _LEAD_SENTENCES = 3
+# Date rules that count back from the report's time to what it follows up ("il y a trois jours").
+_ANCHOR_RULES = frozenset({"days-after", "days-ago"})
+# Date rules that name a day by its number, not by its weekday or by counting from another day.
+_NUMBERED_DAY_RULES = frozenset({"day-month-year", "month-day-year", "day-month", "month-day"})
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,10 @@ class SentenceFacts:
     vague: tuple[Period, ...]  # current periods of up to a season: a weekday in a month-dated report
     leans_back: bool  # opens by pointing back to the sentence before ("He added", "Cette révélation")
     entities: Entities = ()  # what spaCy's French model names in it
+    # when what it counts from was ("neuf jours après le passage de la tempête"): what a lead
+    # is about, never a happening of its own to cut the report at
+    anchors: tuple[Period, ...] = ()
+    base: Period | None = None  # its report's base
 
 
 @dataclass(frozen=True)
@@ -170,12 +178,17 @@ class Segment:
     def groups(self) -> list[int]:
         return [s.group for s in self.sentences]
 
+    @property
+    def bound(self) -> Period | None:
+        """When it can have happened: its own period, else when its report was published."""
+        return self.period or self.sentences[0].base
+
 
 def sentence_facts(
     facts: list[GroupFacts],
     sentences: list[Sentence],
     bases: dict[str, Period],
-    known_days: dict[str, list[Period]] | None = None,
+    known_days: dict[str, list[list[Period]]] | None = None,
     entities: Mapping[str, Entities] | None = None,
 ) -> list[SentenceFacts]:
     """Per grouped sentence, in document order: its current times, in the source and in the
@@ -190,12 +203,14 @@ def sentence_facts(
         base = bases.get(sentence.doc_id)
         lang = sentence.lang or group.group.lang or "fr"
         days = (known_days or {}).get(sentence.doc_id, [])
-        told = [_named_day(m, days, lang) for m in resolve_times(sentence.text, lang, base)]
+        mentions = [(m, lang) for m in resolve_times(sentence.text, lang, base)]
         if group.translation:
-            told += [_named_day(m, days, "en") for m in resolve_times(group.translation, "en", base)]
-        current = sorted({p for p in told if p is not None and is_current(p, base)})
-        periods = tuple(p for p in current if p.days <= _PRECISE_DAYS)
-        vague = tuple(p for p in current if _PRECISE_DAYS < p.days <= _VAGUE_DAYS)
+            mentions += [(m, "en") for m in resolve_times(group.translation, "en", base)]
+        told = [(m.rule in _ANCHOR_RULES, _named_day(m, days, lang)) for m, lang in mentions]
+        current = sorted({(anchor, p) for anchor, p in told if p is not None and is_current(p, base)})
+        periods = tuple(p for anchor, p in current if p.days <= _PRECISE_DAYS and not anchor)
+        vague = tuple(p for anchor, p in current if _PRECISE_DAYS < p.days <= _VAGUE_DAYS and not anchor)
+        anchors = tuple(p for anchor, p in current if p.days <= _PRECISE_DAYS and anchor)
         leans_back = _opens_anaphorically(sentence.text, lang, group.translation)
         result.append(
             SentenceFacts(
@@ -205,24 +220,31 @@ def sentence_facts(
                 vague,
                 leans_back,
                 (entities or {}).get(sentence.text, ()),
+                anchors,
+                base,
             )
         )
     return result
 
 
-def _named_day(mention: TimeMention, days: list[Period], lang: str) -> Period | None:
+def _named_day(mention: TimeMention, tiers: list[list[Period]], lang: str) -> Period | None:
     """A weekday read against a month is any of four or five days; when the reports around it
-    name exactly one such day in that span ("dimanche 30 juillet"), it is that one."""
+    name exactly one such day in that span ("dimanche 30 juillet"), it is that one. The reports
+    of its own happening are asked first, then those of its story: a story may name two
+    Mondays (the flood, the protest a week later) where the flood's reports name one."""
     period = mention.period
     if mention.rule != "weekday" or period is None or period.days <= _DAY_SPAN:
         return period
     language = profile(lang) or profile("en")
     weekdays = language.weekdays if language is not None else ()
     name = mention.text.lower()
-    named = {
-        d for d in days if name in weekdays and d.start.weekday() == weekdays.index(name) and d.gap_days(period) == 0
-    }
-    return named.pop() if len(named) == 1 else period
+    if name not in weekdays:
+        return period
+    for days in tiers:
+        named = {d for d in days if d.start.weekday() == weekdays.index(name) and d.gap_days(period) == 0}
+        if len(named) == 1:
+            return named.pop()
+    return period
 
 
 def _opens_anaphorically(source: str, lang: str, english: str) -> bool:
@@ -249,7 +271,7 @@ def main_period(sentences: list[SentenceFacts]) -> Period | None:
     dated by its month); else the period most of its dated sentences agree with; among those,
     the most precise, then the earliest mentioned."""
     lead = sentences[:_LEAD_SENTENCES]
-    told = [p for s in lead for p in s.periods] or [p for s in lead for p in s.vague]
+    told = [p for s in lead for p in (*s.periods, *s.anchors)] or [p for s in lead for p in s.vague]
     if told:
         return max(told, key=_latest)
     candidates = [(p, n) for n, s in enumerate(sentences) for p in s.periods]
@@ -358,7 +380,7 @@ def segment_edges(
 ) -> tuple[dict[tuple[int, int], float], list[Span | None]]:
     """The similarity of every candidate pair of segments, and each segment's time span."""
     weighted, terms = segment_vectors(parts, facts)
-    spans = [_span(part.period) for part in parts]
+    spans = [_span(part.bound) for part in parts]
     pairs = candidate_pairs(terms, spans, window)
     similarity = pair_similarities(weighted, pairs.row, pairs.col)
     edges = {(int(i), int(j)): float(s) for i, j, s in zip(pairs.row, pairs.col, similarity, strict=True)}
@@ -405,7 +427,7 @@ def dated_by_neighbours(
     documents: list[Document],
     config: EventsConfig,
     entities: Mapping[str, Entities] | None = None,
-) -> tuple[dict[str, Period], dict[str, list[Period]]]:
+) -> tuple[dict[str, Period], dict[str, list[list[Period]]]]:
     """Per document, the period its time expressions resolve against: when it was published.
 
     A date header says so; a day the report gives with its weekday ("ce lundi 4 septembre")
@@ -425,13 +447,22 @@ def dated_by_neighbours(
     for document in documents:
         if not years:
             break
-        days = weekday_dated(document.text, document.lang or "fr", years[len(years) // 2])
+        lang = document.lang or "fr"
+        days = weekday_dated(document.text, lang, years[len(years) // 2])
         header = given.get(document.doc_id)
         if header is not None:
             days = [d for d in days if is_current(d, header)]
         if days:
             own[document.doc_id] = max(days)
-            named[document.doc_id] = days
+        # and the days it names by their number ("le 19 décembre 2024" in a photo caption)
+        base = own.get(document.doc_id)
+        days += [
+            m.period
+            for m in resolve_times(document.text, lang, base)
+            if m.rule in _NUMBERED_DAY_RULES and m.period is not None and is_current(m.period, base)
+        ]
+        if days:
+            named[document.doc_id] = sorted(set(days))
     whole = [
         Segment(doc_id, tuple(members), _month_of(own.get(doc_id)))
         for doc_id, members in _by_document(sentence_facts(facts, sentences, {}, entities=entities)).items()
@@ -450,11 +481,13 @@ def dated_by_neighbours(
             neighbour = min(dated, key=lambda p: (-dated[p], p.start))
             for m in members:
                 bases.setdefault(whole[m].doc_id, neighbour)
-    # the days a story's reports name, for the bare weekdays of the others
-    known_days: dict[str, list[Period]] = {}
-    for members in stories:
-        days = sorted({d for m in members for d in named.get(whole[m].doc_id, [])})
-        known_days.update({whole[m].doc_id: days for m in members})
+    # the days a happening's and a story's reports name, for the bare weekdays of the others
+    known_days: dict[str, list[list[Period]]] = {}
+    for clusters in (happenings, stories):
+        for members in clusters:
+            days = sorted({d for m in members for d in named.get(whole[m].doc_id, [])})
+            for m in members:
+                known_days.setdefault(whole[m].doc_id, []).append(days)
     for doc_id, period in inferred.items():
         bases.setdefault(doc_id, period)
     return bases, known_days
