@@ -244,6 +244,7 @@ _RESOLVERS: dict[str, Resolver | None] = {
     "part-of-month": _part_of_month,
     "weekday-day-month": _weekday_day,
     "weekday-month-day": _weekday_day,
+    "weekday-day-to": _weekday_day,
     "day-month": _day,
     "month-day": _day,
     "month-year": _absolute_month,
@@ -289,7 +290,8 @@ def _compile(lang: LanguageProfile) -> list[_Rule]:
         "weekday": rf"(?P<weekday>{'|'.join(lang.weekdays)})",
         "part": rf"(?P<part>{'|'.join(lang.month_parts)})",
         "month": rf"(?P<month>{months})(?!\w)",
-        "count": rf"(?P<count>\d{{1,2}}|{_alternation(list(lang.number_words))})",
+        # "plus de 2.000 jours après": no count of a larger number's last digits
+        "count": rf"(?<![\d.,])(?P<count>\d{{1,2}}|{_alternation(list(lang.number_words))})",
     }
     return [
         _Rule(name, re.compile(pattern.format(**slots), re.IGNORECASE), _RESOLVERS[name])

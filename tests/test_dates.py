@@ -51,10 +51,14 @@ CASES = [
     ("Nine days after storm Daniel hit", "en", "2023-09-19", ["2023-09-10"]),
     ("the curfew imposed four days ago", "en", "2023-08-30", ["2023-08-26"]),
     ("die vor drei Tagen verhängte Ausgangssperre", "de", "2023-08-30", ["2023-08-27"]),
+    ("Plus de 2.000 jours après l'incendie", "fr", "2024-11-29", []),  # years back: not a count of days
     # the day a state began is not when anything happened; with its number it is a date
     ("au travail depuis lundi et le report du décollage", "fr", "2025-03-06", []),
     ("at work since Monday and the launch's postponement", "en", "2025-03-06", []),
     ("au travail depuis lundi 3 mars", "fr", "2025-03-06", ["2025-03-03"]),
+    # a night over two days: the first takes the month that follows
+    ("dans la nuit du dimanche 10 au lundi 11 septembre", "fr", "2023-09", ["2023-09-10", "2023-09-11"]),
+    ("on the night of Sunday 10 to Monday 11 September", "en", "2023-09", ["2023-09-10", "2023-09-11"]),
 ]
 
 

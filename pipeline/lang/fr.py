@@ -50,6 +50,8 @@ PROFILE = LanguageProfile(
         ("day-month-year", r"\b{day}\s+{month}\s+{year}"),
         ("part-of-month", r"\b{part}[\s-]+{month}(?:\s+{year})?"),
         ("weekday-day-month", r"\b{weekday}\s+{day}\s+{month}"),
+        # "dans la nuit du dimanche 10 au lundi 11 septembre": the first day takes the month that follows
+        ("weekday-day-to", r"\b{weekday}\s+{day}(?=\s+(?:au|et)\s+(?:\w+\s+)?\d{{1,2}}(?:er)?\s+{month})"),
         ("day-month", r"\b{day}\s+{month}"),
         ("month-year", r"\b{month}\s+{year}"),
         ("month-last-year", r"\b{month}\s+(?:de\s+)?l['’]année\s+(?:dernière|passée)"),
