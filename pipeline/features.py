@@ -25,6 +25,8 @@ from pipeline.words import WORD, fold
 
 # A capitalised span of the translation: "Russell Hope", "Democratic People's Republic of Korea".
 _CAPITALISED = re.compile(r"(?<![\w'’])(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w’'-]*|[A-Z]{2,}))*")
+# Words of a name: "CSO-3" and "CSO 3", "Jean-Gilles" and "Jean Gilles" are one name.
+_NAME_PARTS = re.compile(r"[\s\-‐‑–]+")
 # Capitalised words that open sentences or quotes without naming anyone.
 _NOT_ACTORS = frozenset(
     {
@@ -101,9 +103,9 @@ def names(english: str, entities: Iterable[tuple[str, str]] = ()) -> frozenset[s
     """Who and where: the named entities a model found in the source, folded ("Niamey",
     "mohamed bazoum"), and the capitalised spans of the English translation, which name the
     same actors in the one spelling all translations share."""
-    found = {" ".join(_fold(w) for w in text.split()) for text, _ in entities}
+    found = {" ".join(_fold(w) for w in _NAME_PARTS.split(text) if w) for text, _ in entities}
     for span in _CAPITALISED.findall(english):
-        words = re.sub(r"['’]s$", "", span).split()
+        words = [w for w in _NAME_PARTS.split(re.sub(r"['’]s$", "", span)) if w]
         while words and words[0] in _NOT_ACTORS:
             words = words[1:]
         if words and words[0].lower() not in _ENGLISH_MONTH_NAMES:

@@ -12,7 +12,9 @@ from pipeline.dates import parse_period, resolve_times
 from pipeline.records import Document, Event, Sentence, SentenceGroup, Translation
 from pipeline.runner import ArtifactStore
 from pipeline.stages.events import (
+    Segment,
     SentenceFacts,
+    _adopt_undated,
     _named_day,
     dated_by_neighbours,
     describe_groups,
@@ -269,3 +271,23 @@ def test_a_segment_that_gives_no_time_is_bound_by_its_report_date() -> None:
     )
     assert segment.period is None
     assert segment.bound == parse_period("2025-03")
+
+
+_DAY = parse_period("2025-03-06")
+
+
+@pytest.mark.parametrize(
+    ("periods", "edges", "expected"),
+    [
+        ([_DAY, None], {(0, 1): 0.15}, [[0, 1]]),  # linked as a report of the story is
+        ([_DAY, None], {(0, 1): 0.05}, [[0], [1]]),  # too weakly: background
+        ([_DAY, _DAY, None], {(0, 2): 0.12, (1, 2): 0.3}, [[0], [1, 2]]),  # to the best linked
+        ([None, None], {(0, 1): 0.5}, [[0], [1]]),  # nothing dated to join
+        ([_DAY, None], {}, [[0], [1]]),
+    ],
+)
+def test_a_report_that_never_says_when_joins_the_happening_it_tells(
+    periods: list, edges: dict[tuple[int, int], float], expected: list[list[int]]
+) -> None:
+    parts = [Segment(f"d{n}", (), period) for n, period in enumerate(periods)]
+    assert _adopt_undated([[n] for n in range(len(parts))], parts, edges, floor=0.1) == expected

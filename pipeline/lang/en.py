@@ -37,7 +37,11 @@ PROFILE = LanguageProfile(
         ("month-day-year", r"\b{month}\s+{day},?\s+{year}"),
         ("part-of-month", r"\b(?:the\s+)?{part}[\s-]+(?:of\s+)?{month}(?:,?\s+{year})?"),
         ("weekday-day-month", r"\b{weekday},?\s+(?:the\s+)?{day}\s+(?:of\s+)?{month}"),
-        ("weekday-day-to", r"\b{weekday},?\s+(?:the\s+)?{day}(?=\s+(?:to|and)\s+(?:\w+,?\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month})"),
+        (
+            "weekday-day-to",
+            r"\b{weekday},?\s+(?:the\s+)?{day}"
+            r"(?=\s+(?:to|and)\s+(?:\w+,?\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month})",
+        ),
         ("weekday-month-day", r"\b{weekday},?\s+{month}\s+{day}\b"),
         ("day-month", r"\b{day}\s+(?:of\s+)?{month}"),
         ("month-day", r"\b{month}\s+{day}\b"),

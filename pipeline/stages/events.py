@@ -392,7 +392,34 @@ def link_segments(parts: list[Segment], facts: list[GroupFacts], config: EventsC
     if not parts:
         return []
     edges, spans = segment_edges(parts, facts, config.date_window_days)
-    return linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
+    clusters = linkage.cluster(len(parts), edges, config.similarity_threshold, spans, config.date_window_days)
+    return _adopt_undated(clusters, parts, edges, config.similarity_threshold * _STORY_SHARE)
+
+
+def _adopt_undated(
+    clusters: list[list[int]], parts: list[Segment], edges: Mapping[tuple[int, int], float], floor: float
+) -> list[list[int]]:
+    """A report that never says when is no happening of its own: it joins the dated happening
+    it links to best (average linkage), when it links to it at least as a report of its story
+    does. Left alone, it would be background, however plainly it tells one event."""
+    cluster_of = {i: c for c, members in enumerate(clusters) for i in members}
+    dated = {c for c, members in enumerate(clusters) if any(parts[i].period for i in members)}
+    totals: dict[int, dict[int, float]] = {}
+    for (a, b), similarity in edges.items():
+        for undated, other in ((a, b), (b, a)):
+            if cluster_of[undated] not in dated and cluster_of[other] in dated:
+                links = totals.setdefault(cluster_of[undated], {})
+                links[cluster_of[other]] = links.get(cluster_of[other], 0.0) + similarity
+    target = list(range(len(clusters)))
+    for c, links in totals.items():
+        averages = {d: total / (len(clusters[c]) * len(clusters[d])) for d, total in links.items()}
+        best = min(averages, key=lambda d: (-averages[d], d))
+        if averages[best] >= floor:
+            target[c] = best
+    adopted: dict[int, list[int]] = {}
+    for c, members in enumerate(clusters):
+        adopted.setdefault(target[c], []).extend(members)
+    return [sorted(members) for _, members in sorted(adopted.items())]
 
 
 def _leans_on_previous(lang: str, text: str) -> bool:
