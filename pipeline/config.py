@@ -59,6 +59,9 @@ class ModelConfig:
 class IngestConfig:
     languages: tuple[str, ...] = ("fr", "en", "de", "es", "it", "pt", "nl", "ru", "uk", "ko")
     max_file_mb: float = bounded(50.0, 0.001, 100_000.0)  # larger files are skipped with a reason, not read into memory
+    # a longer document (a .txt/.md file, or one .jsonl line) is skipped with a reason: it is
+    # no news report, and events over one document of a million sentences would take hours
+    max_document_chars: int = bounded(1_000_000, 1, 1_000_000_000)
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_documents(path: Path, stem: str, max_file_mb: float) -> list[Document]:
+def read_documents(path: Path, stem: str, max_file_mb: float, max_document_chars: int) -> list[Document]:
     """The documents in one input file: one for *.txt/*.md, one per line for *.jsonl.
 
     Unusable files and lines come back as skipped Documents with their reason; ids are
@@ -297,15 +297,26 @@ def read_documents(path: Path, stem: str, max_file_mb: float) -> list[Document]:
     except UnusableSourceError as err:
         return [Document(doc_id=stem, path=str(path), sha256=_sha256(raw), status="skipped", reason=err.reason)]
     if path.suffix.lower() != ".jsonl":
-        return [Document(doc_id=stem, path=str(path), sha256=_sha256(raw), text=text, encoding=encoding)]
+        document = Document(doc_id=stem, path=str(path), sha256=_sha256(raw), encoding=encoding)
+        if len(text) > max_document_chars:
+            return [_skip(document, _too_long(len(text), max_document_chars))]
+        document.text = text
+        return [document]
     return [
-        _jsonl_document(path, stem, number, line, encoding)
+        _jsonl_document(path, stem, number, line, encoding, max_document_chars)
         for number, line in enumerate(_jsonl_lines(text), start=1)
         if line.strip()
     ]
 
 
-def _jsonl_document(path: Path, stem: str, number: int, line: str, encoding: str) -> Document:
+def _too_long(chars: int, limit: int) -> str:
+    return (
+        f"{chars:,} characters, over ingest.max_document_chars ({limit:,}): "
+        "split it into reports (one per file, or one per .jsonl line), or raise the limit"
+    )
+
+
+def _jsonl_document(path: Path, stem: str, number: int, line: str, encoding: str, max_chars: int) -> Document:
     base = Document(
         doc_id=f"{stem}-{number}",
         path=str(path),
@@ -325,6 +336,8 @@ def _jsonl_document(path: Path, stem: str, number: int, line: str, encoding: str
     body = _jsonl_text(record)
     if body is None:
         return _skip(base, f"jsonl line {number}: no text")
+    if len(body) > max_chars:
+        return _skip(base, f"jsonl line {number}: {_too_long(len(body), max_chars)}")
     base.text = body
     for key in ("title", "date", "url"):
         value = record.get(key)

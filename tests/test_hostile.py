@@ -263,6 +263,44 @@ def test_a_jsonl_with_a_10_mb_line_keeps_every_line(tmp_path: Path) -> None:
     ]
 
 
+# --- scale: one document of a book's length is refused, the rest goes through -----------------
+
+
+def _limit_config(folder: Path, chars: int) -> Path:
+    config = folder / "models.yaml"
+    config.write_text(f"ingest:\n  max_document_chars: {chars}\n", encoding="utf-8")
+    return config
+
+
+def test_a_document_over_the_length_limit_is_skipped_and_the_rest_is_used(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "report.txt").write_text(FRENCH, encoding="utf-8")
+    (inputs / "archive.txt").write_text(FRENCH * 40, encoding="utf-8")
+    config = _limit_config(tmp_path, 2_000)
+    result = _run(str(inputs), "--out", str(tmp_path / "run"), "--until", "ingest", "--config", str(config))
+    _no_traceback(result)
+    assert result.exit_code == 2, result.output
+    documents = _documents(tmp_path / "run")
+    reason = f"{len(FRENCH) * 40:,} characters, over ingest.max_document_chars (2,000)"
+    assert documents["archive.txt"]["status"].startswith(f"skipped:{reason}: split it into reports")
+    assert documents["report.txt"]["status"] == "used"
+    assert reason in " ".join(result.output.split())
+
+
+def test_a_jsonl_line_over_the_length_limit_is_skipped_and_the_others_are_used(tmp_path: Path) -> None:
+    lines = [{"id": "short", "text": FRENCH}, {"id": "long", "text": FRENCH * 40}, {"id": "after", "text": FRENCH}]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    config = _limit_config(tmp_path, 2_000)
+    result = _run(str(path), "--out", str(tmp_path / "run"), "--until", "ingest", "--config", str(config))
+    assert result.exit_code == 2, result.output
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    fates = {d["doc_id"]: d["status"] for d in manifest["documents"]}
+    assert fates["short"] == fates["after"] == "used"
+    assert fates["long"].startswith("skipped:jsonl line 2: 3,800 characters, over ingest.max_document_chars")
+
+
 # --- Ctrl-C, then a rerun ---------------------------------------------------------------------
 
 

@@ -234,7 +234,7 @@ def awkward(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     locked = folder / "locked.txt"
     locked.write_bytes(b"Une phrase illisible.")
     locked.chmod(0)
-    config = dataclasses.replace(Config(), ingest=IngestConfig(max_file_mb=6))
+    config = dataclasses.replace(Config(), ingest=IngestConfig(max_file_mb=6, max_document_chars=6_000_000))
     try:
         return ingest([folder], tmp_path_factory.mktemp("awkward-run"), config)
     finally:
@@ -412,7 +412,7 @@ def test_unknown_language_codes_are_config_errors(languages: tuple[str, ...]) ->
 
 
 def test_worker_processes_give_the_same_result_as_the_loop() -> None:
-    seeds = read_inputs(sorted(SEEDS.glob("*.txt")), 50)
+    seeds = read_inputs(sorted(SEEDS.glob("*.txt")), IngestConfig())
     # one document per seed paragraph, enough for several worker tasks
     paragraphs = [p for d in seeds for p in d.text.split("\n") if p.strip()] + [ENGLISH, MIXED]
     documents = seeds + [

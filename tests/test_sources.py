@@ -106,14 +106,14 @@ def test_permission_error_becomes_a_skip_reason(tmp_path: Path, monkeypatch: pyt
         raise PermissionError(13, "Permission denied", str(target))
 
     monkeypatch.setattr(os, "open", refuse)
-    [document] = read_documents(path, "locked", 50)
+    [document] = read_documents(path, "locked", 50, 1_000_000)
     assert (document.doc_id, document.status, document.reason) == ("locked", "skipped", "unreadable: Permission denied")
 
 
 def test_jsonl_with_a_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "feed.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + '{"text": "Première ligne."}\r\n{"text": "Deuxième."}\r\n'.encode())
-    documents = read_documents(path, "feed", 50)
+    documents = read_documents(path, "feed", 50, 1_000_000)
     assert [(d.doc_id, d.text, d.encoding) for d in documents] == [
         ("feed-1", "Première ligne.", "utf-8-sig"),
         ("feed-2", "Deuxième.", "utf-8-sig"),
@@ -128,7 +128,7 @@ def test_load_original_returns_what_ingest_decoded(tmp_path: Path, encoding: str
         text = text.replace("€", "EUR")
     path = tmp_path / "doc.txt"
     path.write_bytes(text.encode(encoding))
-    [document] = read_documents(path, "doc", 50)
+    [document] = read_documents(path, "doc", 50, 1_000_000)
     assert document.encoding == encoding
     assert document.text == text
     assert document.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -156,7 +156,7 @@ def test_jsonl_documents(tmp_path: Path) -> None:
     ]
     path = tmp_path / "feed.jsonl"
     path.write_bytes("\n".join(lines).encode("utf-8"))
-    documents = read_documents(path, "feed", 50)
+    documents = read_documents(path, "feed", 50, 1_000_000)
     assert [(d.doc_id, d.line, d.status, d.reason) for d in documents] == [
         ("dépêche_1", 1, "used", None),
         ("feed-2", 2, "skipped", "jsonl line 2: not valid JSON"),

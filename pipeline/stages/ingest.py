@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import IngestConfig
 from pipeline.langid import assign_languages_many, check_languages
 from pipeline.records import Document, Sentence
 from pipeline.sources import read_documents, sanitize_id
@@ -178,12 +179,13 @@ def _unique_ids(documents: list[Document]) -> None:
 
 
 def read_inputs(
-    paths: list[Path], max_file_mb: float, advance: Callable[[int], None] = lambda n: None
+    paths: list[Path], settings: IngestConfig, advance: Callable[[int], None] = lambda n: None
 ) -> list[Document]:
     """Every document of every input, in sorted path order, with unique doc_ids."""
     documents: list[Document] = []
     for path in sorted(paths):
-        documents.extend(read_documents(path, sanitize_id(path.stem) or "document", max_file_mb))
+        stem = sanitize_id(path.stem) or "document"
+        documents.extend(read_documents(path, stem, settings.max_file_mb, settings.max_document_chars))
         advance(1)
     _unique_ids(documents)
     return documents
@@ -193,7 +195,7 @@ def run(ctx: StageContext) -> StageOutput:
     settings = ctx.config.ingest
     languages = check_languages(settings.languages, ctx.config.source)
     with ctx.progress("ingest: reading", len(ctx.inputs)) as bar:
-        documents = read_inputs(ctx.inputs, settings.max_file_mb, bar.advance)
+        documents = read_inputs(ctx.inputs, settings, bar.advance)
     readable = [d for d in documents if not d.skipped]
     with ctx.progress("ingest: sentences and languages", len(readable)) as bar:
         analysed = iter(analyse_documents(readable, languages, bar.advance))
