@@ -255,14 +255,48 @@ def per_doubling(small: dict[str, Any], large: dict[str, Any], key: str) -> floa
     return round((large[key] / small[key]) ** (1 / doublings), 3)
 
 
+# bytes per synthetic report (header and about ten sentences), to size an archive of N MB
+_REPORT_BYTES_GUESS = 1500
+
+
+def write_archive(folder: Path, memory: Path, megabytes: float, seed: int) -> dict[str, int]:
+    """The synthetic archive as input files, one ``.txt`` per report, until ``megabytes`` MB
+    (10^6 bytes) are written, and the translation memory of every sentence in them."""
+    target = int(megabytes * 1_000_000)
+    corpus = build_corpus(max(1, target // _REPORT_BYTES_GUESS), seed)
+    while sum(len(d.text.encode("utf-8")) for d in corpus.documents) < target:
+        corpus = build_corpus(len(corpus.documents) * 5 // 4 + 1, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    written, kept = 0, set()
+    for document in corpus.documents:
+        if written >= target:
+            break
+        data = document.text.encode("utf-8")
+        (folder / document.path).write_bytes(data)
+        written += len(data)
+        kept.add(document.doc_id)
+    with memory.open("w", encoding="utf-8") as stream:
+        for sentence, translation in zip(corpus.sentences, corpus.translations, strict=True):
+            if sentence.doc_id in kept:
+                entry = {"source": translation.source, "translation": translation.translation}
+                stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return {"bytes": written, "reports": len(kept)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
+    # benchmarks/large_input.py: write the archive of this many MB into FOLDER, with its memory
+    parser.add_argument("--write-archive", nargs=3, metavar=("FOLDER", "MEMORY", "MB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one, args.seed)))
+        return
+    if args.write_archive:
+        folder, memory, megabytes = args.write_archive
+        print(json.dumps(write_archive(Path(folder), Path(memory), float(megabytes), args.seed)))
         return
     results = []
     for size in sorted(args.sizes):

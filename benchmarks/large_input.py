@@ -7,7 +7,11 @@ exact copies, in two shapes:
 
 - ``single``: one ``.txt`` file of about ``--mb`` MB (one document to ingest);
 - ``folder``: a folder of ``--files`` files of the same total size, one in ten an exact copy
-  of an earlier one (a wire story re-posted).
+  of an earlier one (a wire story re-posted);
+- ``archive``: the synthetic archive of ``benchmarks/events_scale.py`` (reports of about ten
+  sentences, one file each, events told by 1 to 20 reports) up to the same size, with a
+  translation memory of every sentence in it, so that translation is served by the memory
+  and every stage, through ``render``, can be measured on the whole input.
 
 Each stage runs in a fresh ``pipeline run INPUT --out RUN --until STAGE`` process on one run
 folder, so every process redoes only its own stage (the earlier ones are reused) and its peak
@@ -202,14 +206,23 @@ def build_model(work: Path) -> Path:
     return model
 
 
-def write_config(work: Path, model: Path, variant: str) -> Path:
+def build_archive(folder: Path, memory: Path, size: int, seed: int) -> int:
+    """The synthetic archive of ``benchmarks/events_scale.py`` as files, and its memory (built
+    in a child process, see the module docstring)."""
+    script = ROOT / "benchmarks" / "events_scale.py"
+    command = [sys.executable, str(script), "--write-archive", str(folder), str(memory), str(size / 1_000_000)]
+    done = subprocess.run([*command, "--seed", str(seed)], check=True, capture_output=True, text=True, cwd=ROOT)
+    return int(json.loads(done.stdout.strip().splitlines()[-1])["bytes"])
+
+
+def write_config(work: Path, model: Path, variant: str, memory: Path = MEMORY) -> Path:
     """Each variant has its own translation cache, so neither reuses the other's work."""
     config = work / f"{variant}-models.yaml"
     config.write_text(
         json.dumps(  # YAML is a superset of JSON
             {
                 "models": {"fr": {"id": str(model), "num_beams": 1}},
-                "memory": str(MEMORY),
+                "memory": str(memory),
                 "cache": str(work / f"{variant}-translations.sqlite"),
             }
         ),
@@ -222,7 +235,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0, help="input size in MB (10^6 bytes)")
     parser.add_argument("--files", type=int, default=5000, help="files in the folder variant")
-    parser.add_argument("--variants", nargs="+", choices=("single", "folder"), default=["single", "folder"])
+    parser.add_argument(
+        "--variants", nargs="+", choices=("single", "folder", "archive"), default=["single", "folder", "archive"]
+    )
     parser.add_argument("--until", choices=STAGE_NAMES, default="events", help="last stage to measure")
     parser.add_argument("--stage-timeout", type=float, default=600.0, help="seconds before a stage is stopped")
     parser.add_argument("--seed", type=int, default=0)
@@ -237,16 +252,21 @@ def main() -> None:
         size = int(args.mb * 1_000_000)
         results: dict[str, object] = {"mb": args.mb}
         for variant in args.variants:
+            memory = MEMORY
             if variant == "single":
                 inputs = work / "single.txt"
                 written = build_single(inputs, size, args.seed)
             else:
-                inputs = work / "folder"
+                inputs = work / variant
                 shutil.rmtree(inputs, ignore_errors=True)
-                written = build_folder(inputs, size, args.files, args.seed)
+                if variant == "folder":
+                    written = build_folder(inputs, size, args.files, args.seed)
+                else:
+                    memory = work / "archive-memory.jsonl"
+                    written = build_archive(inputs, memory, size, args.seed)
             run_dir = work / f"{variant}-run"
             shutil.rmtree(run_dir, ignore_errors=True)
-            config = write_config(work, model, variant)
+            config = write_config(work, model, variant, memory)
             (work / f"{variant}-translations.sqlite").unlink(missing_ok=True)
             stages = run_stages(inputs, run_dir, config, args.until, args.stage_timeout)
             results[variant] = {"bytes": written, "stages": stages}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from pipeline.lang import PROFILES, LanguageProfile, profile
 
@@ -175,8 +176,22 @@ def _day_pairs(text: str, lang: str) -> list[tuple[int, int, NumberMention]]:
     return found
 
 
+# Texts of sentences (reads of the same bullet, translation and original) are checked against
+# each other many times over while claims are merged: reading each once is most of the saving.
+_TEXT_CACHE = 65_536
+
+
 def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     """Every number, percentage, year, date and clock time in ``text`` (a language with a profile), in order."""
+    return list(_numbers_in(text, lang))
+
+
+@lru_cache(maxsize=_TEXT_CACHE)
+def _numbers_in(text: str, lang: str) -> tuple[NumberMention, ...]:
+    return tuple(_read_numbers(text, lang))
+
+
+def _read_numbers(text: str, lang: str) -> list[NumberMention]:
     language = profile(lang)
     if language is None:
         return []

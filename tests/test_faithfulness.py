@@ -213,10 +213,14 @@ def test_an_alias_file_pairs_names_that_share_no_spelling(tmp_path: Path) -> Non
     ],
 )
 def test_transparent_checker_codes(sentence: str, citations: list[tuple[str, str]], codes: set[str]) -> None:
-    result = TransparentChecker().check(sentence, [_cite(fr, en) for fr, en in citations])
+    checker = TransparentChecker()
+    result = checker.check(sentence, [_cite(fr, en) for fr, en in citations])
     assert {p.code for p in result.problems} == codes
     assert result.supported is (not codes)
     assert 0.0 <= result.score <= 1.0
+    # the cheap half: it says no exactly where the words are not covered, and never where check says yes
+    covered = checker.covers(sentence, [_cite(fr, en) for fr, en in citations])
+    assert covered is not ({"low-coverage", "no-citation"} & codes)
 
 
 def test_coverage_score_falls_with_invented_content() -> None:

@@ -92,6 +92,12 @@ class TransparentChecker:
             "aliases": len(self.aliases),
         }
 
+    def covers(self, sentence: str, citations: Sequence[Citation]) -> bool:
+        """Whether the citations' words cover the sentence's: ``check`` finds it unsupported
+        otherwise, so this cheap half of it rules out most pairs of sentences on its own."""
+        words, phrases = _coverage(sentence, [c.translation for c in citations])
+        return bool(citations) and words >= self.min_coverage and phrases >= self.min_phrase_coverage
+
     def check(self, sentence: str, citations: Sequence[Citation]) -> SupportResult:
         if not citations:
             return SupportResult(False, 0.0, (Problem(NO_CITATION, "the sentence cites nothing"),))

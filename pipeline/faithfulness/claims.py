@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,17 +100,18 @@ def _is_content(token: str) -> bool:
     return token not in STOPWORDS and token not in NEGATION_CUES and not any(c.isdigit() for c in token)
 
 
-def content_stems(text: str) -> list[str]:
+@lru_cache(maxsize=65_536)  # the same sentences are compared many times over while claims merge
+def content_stems(text: str) -> tuple[str, ...]:
     """Stems of the words that carry the claim, in order (numbers are checked separately)."""
-    return [
+    return tuple(
         _stem(fold(w))
         for token in _tokens(text)
         for w in token.replace("’", "'").split("-")
         if _is_content(token) and w
-    ]
+    )
 
 
-def bigrams(stems: list[str]) -> set[tuple[str, str]]:
+def bigrams(stems: Sequence[str]) -> set[tuple[str, str]]:
     return set(itertools.pairwise(stems))
 
 
@@ -121,6 +123,7 @@ class Polarity:
     affirmed: frozenset[str]
 
 
+@lru_cache(maxsize=65_536)  # a frozen result: the same sentences are compared many times over
 def polarity(text: str) -> Polarity:
     """Each negation cue negates the next content word within reach; two cues cancel
     ("have not denied providing" affirms "providing")."""
@@ -153,7 +156,8 @@ class Entity:
     initial: bool
 
 
-def entities(text: str) -> list[Entity]:
+@lru_cache(maxsize=65_536)
+def entities(text: str) -> tuple[Entity, ...]:
     """Runs of capitalised words, joined by "of", "for", "and"...; function words excluded."""
     found: list[Entity] = []
     run: list[re.Match[str]] = []
@@ -190,7 +194,7 @@ def entities(text: str) -> list[Entity]:
         else:
             close()
     close()
-    return found
+    return tuple(found)
 
 
 def _gap_is_space(text: str, end: int, start: int, joiners: list[re.Match[str]]) -> bool:
@@ -403,6 +407,7 @@ def _initial(word: str) -> str:
     return _sound_key(word[:2])[:1] if word[:1] not in "aeiouy" else ""
 
 
+@lru_cache(maxsize=65_536)  # every word of every cited original, once per check otherwise
 def _sound_key(word: str) -> str:
     key = fold(word)
     for pattern, replacement in _SOUND_RULES:

@@ -64,6 +64,7 @@ SAME_CLAIM_OVERLAP = 0.6
 # Sentences less similar than this (TF-IDF cosine) are not compared claim by claim: it keeps the
 # pairwise checks to the few candidates that could state the same thing.
 CLAIM_PREFILTER = 0.1
+_WORDINGS_WEIGHED = 8
 # Figures of one measure conflict only between sentences sharing this many other content words.
 CONFLICT_CONTEXT = 2
 
@@ -156,6 +157,7 @@ class Summarizer:
         self.mmr_lambda = mmr_lambda
         self.drop_flagged = drop_flagged
         self.bases: dict[str, Period | None] = {}
+        self._backing: dict[tuple[str, tuple[tuple[str, str], ...]], bool] = {}
         self.counts: Counter[str] = Counter(
             untranslated_skipped=0,
             too_short_skipped=0,
@@ -166,6 +168,7 @@ class Summarizer:
         )
 
     def summarize(self, event: Event) -> EventSummary:
+        self._backing.clear()  # no pair of sentences is compared again in another event
         candidates = self._candidates(event)
         claims = self._claims(candidates)
         rivals = self._rivals(claims)
@@ -285,12 +288,19 @@ class Summarizer:
         # the same words, and no number of one that the other contradicts ("at 19:20 (18:20 GMT)")
         if _same_words(a, b) and _compatible_values(a, b):
             return True
-        text_a, text_b = a.translation.translation, b.translation.translation
         # one states no more than the other's sentences do: a bullet for it would repeat the other
-        return (
-            self.checker.check(text_a, self._citations(b)).supported
-            or self.checker.check(text_b, self._citations(a)).supported
-        )
+        return self._backs(b, a.translation.translation) or self._backs(a, b.translation.translation)
+
+    def _backs(self, candidate: Candidate, text: str) -> bool:
+        """Whether ``candidate``'s sentences support ``text``. Remembered: the merge passes ask
+        again of every pair that did not merge, and the checker is most of summarizing's time."""
+        key = (text, tuple(zip((m.sentence_id for m in candidate.members), candidate.translations, strict=True)))
+        known = self._backing.get(key)
+        if known is None:
+            citations = self._citations(candidate)
+            supported = self.checker.covers(text, citations) and self.checker.check(text, citations).supported
+            known = self._backing[key] = supported
+        return known
 
     def _citations(self, candidate: Candidate) -> list[Citation]:
         return [self._citation(m, t) for m, t in zip(candidate.members, candidate.translations, strict=True)]
@@ -300,14 +310,11 @@ class Summarizer:
             best = group[0]
         else:
             # the wording every merged sentence backs: a claim stated by several outlets is what
-            # they all say, so each citation supports the bullet; relevance breaks ties
-            backing = {
-                id(c): sum(
-                    self.checker.check(c.translation.translation, self._citations(other)).supported for other in group
-                )
-                for c in group
-            }
-            best = max(group, key=lambda c: (backing[id(c)], c.relevance, [-p for p in c.position]))
+            # they all say, so each citation supports the bullet; relevance breaks ties. Only the
+            # most relevant wordings are weighed, or a claim of fifty outlets takes 2,500 checks.
+            options = sorted(group, key=lambda c: (-c.relevance, c.position))[:_WORDINGS_WEIGHED]
+            backing = {id(c): sum(self._backs(other, c.translation.translation) for other in group) for c in options}
+            best = max(options, key=lambda c: (backing[id(c)], c.relevance, [-p for p in c.position]))
         if len(group) == 1 and not best.translations:
             return dataclasses.replace(
                 best,
