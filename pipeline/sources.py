@@ -104,8 +104,17 @@ def _decodes_strictly(raw: bytes, codec: str) -> bool:
     return True
 
 
-def read_bytes(path: Path, max_file_mb: float) -> bytes:
+# No codec here spends more than 4 bytes on a character (UTF-8, UTF-16 surrogate pairs,
+# UTF-32), and a byte-order mark takes at most 4 more.
+_MAX_BYTES_PER_CHAR = 4
+_BOM_BYTES = 4
+
+
+def read_bytes(path: Path, max_file_mb: float, max_chars: int | None = None) -> bytes:
     """The bytes of a regular file; UnusableSourceError when it is anything else, too large or unreadable.
+
+    With ``max_chars`` (the file is one document), a file too large to hold that few
+    characters in any codec is refused from its size, without being read.
 
     The path is checked with ``lstat`` before it is opened, so a FIFO, a device such as
     /dev/zero or a symbolic link that discovery did not resolve is never opened; the open
@@ -121,6 +130,8 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
             _require_regular(status)
             if status.st_size > limit:
                 raise UnusableSourceError(f"larger than {max_file_mb:g} MB")
+            if max_chars is not None and status.st_size > max_chars * _MAX_BYTES_PER_CHAR + _BOM_BYTES:
+                raise UnusableSourceError(_too_long(f"{status.st_size:,} bytes", max_chars))
             with os.fdopen(handle, "rb", closefd=False) as stream:
                 raw = stream.read(limit + 1)  # bounded: the file may grow after fstat
         finally:
@@ -291,15 +302,16 @@ def read_documents(path: Path, stem: str, max_file_mb: float, max_document_chars
     provisional (the caller makes them unique across inputs).
     """
     raw = b""
+    jsonl = path.suffix.lower() == ".jsonl"
     try:
-        raw = read_bytes(path, max_file_mb)
+        raw = read_bytes(path, max_file_mb, None if jsonl else max_document_chars)
         text, encoding = decode_bytes(raw)
     except UnusableSourceError as err:
         return [Document(doc_id=stem, path=str(path), sha256=_sha256(raw), status="skipped", reason=err.reason)]
-    if path.suffix.lower() != ".jsonl":
+    if not jsonl:
         document = Document(doc_id=stem, path=str(path), sha256=_sha256(raw), encoding=encoding)
         if len(text) > max_document_chars:
-            return [_skip(document, _too_long(len(text), max_document_chars))]
+            return [_skip(document, _too_long(f"{len(text):,} characters", max_document_chars))]
         document.text = text
         return [document]
     return [
@@ -309,9 +321,9 @@ def read_documents(path: Path, stem: str, max_file_mb: float, max_document_chars
     ]
 
 
-def _too_long(chars: int, limit: int) -> str:
+def _too_long(size: str, limit: int) -> str:
     return (
-        f"{chars:,} characters, over ingest.max_document_chars ({limit:,}): "
+        f"{size}, over ingest.max_document_chars ({limit:,}): "
         "split it into reports (one per file, or one per .jsonl line), or raise the limit"
     )
 
@@ -337,7 +349,7 @@ def _jsonl_document(path: Path, stem: str, number: int, line: str, encoding: str
     if body is None:
         return _skip(base, f"jsonl line {number}: no text")
     if len(body) > max_chars:
-        return _skip(base, f"jsonl line {number}: {_too_long(len(body), max_chars)}")
+        return _skip(base, f"jsonl line {number}: {_too_long(f'{len(body):,} characters', max_chars)}")
     base.text = body
     for key in ("title", "date", "url"):
         value = record.get(key)

@@ -288,6 +288,20 @@ def test_a_document_over_the_length_limit_is_skipped_and_the_rest_is_used(tmp_pa
     assert reason in " ".join(result.output.split())
 
 
+def test_a_file_too_large_for_the_length_limit_in_any_encoding_is_refused_unread(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "report.txt").write_text(FRENCH, encoding="utf-8")
+    (inputs / "book.txt").write_bytes(FRENCH.encode("utf-8") * 100)
+    config = _limit_config(tmp_path, 2_000)
+    result = _run(str(inputs), "--out", str(tmp_path / "run"), "--until", "ingest", "--config", str(config))
+    assert result.exit_code == 2, result.output
+    size = len(FRENCH.encode("utf-8")) * 100
+    assert _documents(tmp_path / "run")["book.txt"]["status"].startswith(
+        f"skipped:{size:,} bytes, over ingest.max_document_chars (2,000)"
+    )
+
+
 def test_a_jsonl_line_over_the_length_limit_is_skipped_and_the_others_are_used(tmp_path: Path) -> None:
     lines = [{"id": "short", "text": FRENCH}, {"id": "long", "text": FRENCH * 40}, {"id": "after", "text": FRENCH}]
     path = tmp_path / "feed.jsonl"
