@@ -268,10 +268,16 @@ def write_archive(folder: Path, memory: Path, megabytes: float, seed: int) -> di
         corpus = build_corpus(len(corpus.documents) * 5 // 4 + 1, seed)
     folder.mkdir(parents=True, exist_ok=True)
     written, kept = 0, set()
+    told: dict[str, list[str]] = {}
+    for sentence in corpus.sentences:
+        told.setdefault(sentence.doc_id, []).append(sentence.text)
     for document in corpus.documents:
         if written >= target:
             break
-        data = document.text.encode("utf-8")
+        # one sentence a paragraph: some memory sentences end without a stop, and run on into
+        # the next one when ingest splits a paragraph, missing the memory
+        header = f" date {document.date} \n" if document.date else ""
+        data = (header + "\n\n".join(told[document.doc_id]) + "\n").encode("utf-8")
         (folder / document.path).write_bytes(data)
         written += len(data)
         kept.add(document.doc_id)

@@ -211,7 +211,11 @@ def build_archive(folder: Path, memory: Path, size: int, seed: int) -> int:
     in a child process, see the module docstring)."""
     script = ROOT / "benchmarks" / "events_scale.py"
     command = [sys.executable, str(script), "--write-archive", str(folder), str(memory), str(size / 1_000_000)]
-    done = subprocess.run([*command, "--seed", str(seed)], check=True, capture_output=True, text=True, cwd=ROOT)
+    # the archive draws names in set order: a fixed hash seed makes the same seed the same archive
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(
+        [*command, "--seed", str(seed)], check=True, capture_output=True, text=True, cwd=ROOT, env=environment
+    )
     return int(json.loads(done.stdout.strip().splitlines()[-1])["bytes"])
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -293,17 +292,19 @@ def _shared_shingle_pairs(sets: dict[int, np.ndarray], min_shared: int = 3) -> s
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     keep = counts[inverse] <= MAX_SHARED_DOCUMENTS
     values, owners = values[keep], owners[keep]
-    found = []
+    size = int(owners.max()) + 1 if len(owners) else 1
+    # pairs are counted one distance in the sorted index at a time and folded into the running
+    # counts: the co-occurrences of all distances at once (an archive of recombined reports
+    # shares most shingles ten ways) took gigabytes on 50 MB
+    codes, shared = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for distance in range(1, MAX_SHARED_DOCUMENTS):
         same = values[distance:] == values[:-distance]
         if not same.any():
             break
-        found.append(np.stack([owners[:-distance][same], owners[distance:][same]], axis=1))
-    if not found:
-        return set()
-    pairs = np.concatenate(found)
-    size = int(owners.max()) + 1
-    codes, shared = np.unique(pairs.min(axis=1) * size + pairs.max(axis=1), return_counts=True)
+        left, right = owners[:-distance][same], owners[distance:][same]
+        found, counts = np.unique(np.minimum(left, right) * size + np.maximum(left, right), return_counts=True)
+        codes, inverse = np.unique(np.concatenate([codes, found]), return_inverse=True)
+        shared = np.bincount(inverse, weights=np.concatenate([shared, counts])).astype(np.int64)
     codes = codes[shared >= min_shared]
     return {(int(c // size), int(c % size)) for c in codes}
 
@@ -364,7 +365,7 @@ def _cluster_sentences(
 
 
 def _star_clusters(
-    keys: list[_Key], neighbours: dict[int, list[int]], threshold: float, bar: Progress
+    keys: list[_Key], neighbours: dict[int, np.ndarray], threshold: float, bar: Progress
 ) -> list[tuple[list[int], float]]:
     """Clusters of keys (indices, the representative first) and each one's lowest similarity.
 
@@ -388,7 +389,7 @@ def _star_clusters(
             continue
         taken[center] = True
         members, lowest = [center], 1.0
-        candidates = [other for other in neighbours.get(center, ()) if not taken[other]]
+        candidates = [other for other in map(int, neighbours.get(center, ())) if not taken[other]]
         similarity_to_center = SimilarityTo(key.features.tokens) if candidates else None
         for other in candidates:
             similarity = similarity_to_center(keys[other].features.tokens, threshold)  # type: ignore[misc]
@@ -404,7 +405,7 @@ def _star_clusters(
     return clusters
 
 
-def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes, seed: int) -> dict[int, list[int]]:
+def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes, seed: int) -> dict[int, np.ndarray]:
     """For each key, later keys (by priority) that LSH says may be near-identical to it."""
     hashed = [i for i, k in enumerate(keys) if k.features.tokens]
     if len(hashed) < 2:
@@ -424,11 +425,11 @@ def _sentence_candidates(keys: list[_Key], token_hashes: _TokenHashes, seed: int
         part = pairs[lo : lo + PAIR_CHUNK]
         estimate = estimated_jaccard(signatures[part[:, 0]], signatures[part[:, 1]])
         close[lo : lo + PAIR_CHUNK] = estimate >= SENTENCE_FLOOR
-    pairs = np.array(hashed)[pairs[close]]
-    neighbours: dict[int, list[int]] = defaultdict(list)
-    for low, high in pairs.tolist():
-        neighbours[low].append(high)
-    return neighbours
+    pairs = np.array(hashed)[pairs[close]]  # still sorted by (low, high)
+    lows, starts = np.unique(pairs[:, 0], return_index=True)
+    highs = np.split(pairs[:, 1], starts[1:]) if len(pairs) else []
+    # arrays, not lists: millions of candidate pairs as Python ints are hundreds of megabytes
+    return {int(low): later for low, later in zip(lows, highs, strict=True)}
 
 
 def _make_group(docs: list[_Doc], duplicates: set[str], keys: list[_Key], similarity: float) -> SentenceGroup:
