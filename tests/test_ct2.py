@@ -51,11 +51,11 @@ class WordTranslator:
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(text.split()) + 1 for text in texts]
 
-    def generate(self, texts: list[str], max_new_tokens: int) -> list[Hypothesis]:
+    def generate(self, texts: list[str], limits: list[int]) -> list[Hypothesis]:
         self.batches.append(list(texts))
         return [
-            Hypothesis(" ".join(w[::-1] for w in text.split()), min(len(text.split()) + 1, max_new_tokens))
-            for text in texts
+            Hypothesis(" ".join(w[::-1] for w in text.split()), min(len(text.split()) + 1, limit))
+            for text, limit in zip(texts, limits, strict=True)
         ]
 
 
@@ -221,6 +221,20 @@ def test_greedy_output_equals_transformers(tmp_path, tiny_model_dir, compute_typ
     assert counts[0]["at_length_limit"] == counts[1]["at_length_limit"]
 
 
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+def test_each_text_keeps_its_own_limit_in_a_batch(tiny_model_dir, backend) -> None:
+    """Greedy: a short text batched with a long one (a larger limit) translates as it does alone,
+    cut where its own limit ends it, and is counted at its limit."""
+    translator = load_translator("fr", ModelConfig(id=str(tiny_model_dir), backend=backend, num_beams=1, threads=2))
+    texts = sorted((s for s in seed_sentences() if len(s) < 300), key=len)
+    short, long = texts[0], texts[-1]
+    limits = [6, 60]
+    together = translator.generate([long, short], limits[::-1])
+    alone = translator.generate([short], limits[:1])
+    assert together[1] == alone[0]
+    assert together[1].tokens == limits[0] < together[0].tokens  # the short one ran to its limit
+
+
 def test_a_sentence_over_the_window_is_split_and_nothing_is_lost(tmp_path, ct2_batches) -> None:
     from tests.support.random_model import build_random_marian
 
@@ -295,12 +309,32 @@ def test_sub_batches_in_parallel_give_what_one_batch_gives(tiny_model_dir) -> No
     translator = load_translator("fr", config)
     assert isinstance(translator, CT2Translator)
     texts = [s for s in seed_sentences() if len(s) < 160][:11]
-    split = translator.generate(texts, 40)
+    limits = [40] * len(texts)
+    split = translator.generate(texts, limits)
     assert len(texts) > translator.sub_batch * translator.workers
-    whole = dataclasses.replace(translator, sub_batch=0).generate(texts, 40)
-    one_by_one = [h for text in texts for h in dataclasses.replace(translator, sub_batch=1).generate([text], 40)]
+    whole = dataclasses.replace(translator, sub_batch=0).generate(texts, limits)
+    one_by_one = [h for text in texts for h in dataclasses.replace(translator, sub_batch=1).generate([text], [40])]
     assert len({h.text for h in split}) > 1
     assert split == whole == one_by_one
+
+
+@pytest.mark.parametrize(
+    ("count", "sub_batch", "workers", "sizes"),
+    [
+        (25, 4, 2, [3, 3, 3, 3, 3, 3, 3, 4]),  # 7 batches of 4 would leave one worker a last batch alone
+        (8, 4, 2, [4, 4]),
+        (3, 4, 2, [1, 2]),  # fewer texts than a batch: still one batch per worker
+        (1, 4, 2, [1]),
+        (11, 1, 2, [1] * 11),
+        (40, 0, 1, [40]),  # a GPU takes the seam's batch whole
+    ],
+)
+def test_sub_batches_are_a_multiple_of_the_workers(count, sub_batch, workers, sizes) -> None:
+    translator = CT2Translator(None, None, 512, 4, "cpu", "int8", sub_batch=sub_batch, workers=workers)
+    bounds = translator._sub_batches(count)
+    assert [end - start for start, end in bounds] == sizes
+    assert bounds[0][0] == 0 and bounds[-1][1] == count
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
 
 
 def test_the_backend_is_checked_in_the_config() -> None:

@@ -41,9 +41,9 @@ def generate_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = MarianTranslator.generate
 
-    def spy(self: MarianTranslator, texts: list[str], limit: int) -> list[Hypothesis]:
+    def spy(self: MarianTranslator, texts: list[str], limits: list[int]) -> list[Hypothesis]:
         calls.append(list(texts))
-        return real(self, texts, limit)
+        return real(self, texts, limits)
 
     monkeypatch.setattr(MarianTranslator, "generate", spy)
     return calls

@@ -228,33 +228,43 @@ class CT2Translator:
             return []
         return [len(ids) for ids in self.tokenizer(texts, truncation=False)["input_ids"]]
 
-    def generate(self, texts: list[str], max_new_tokens: int) -> list[Hypothesis]:
+    def generate(self, texts: list[str], limits: list[int]) -> list[Hypothesis]:
         ids = self.tokenizer(texts, truncation=False)["input_ids"]
         sources = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
-        # every worker gets a share, none more than sub_batch; submitted at once, the sub-batches
-        # run in parallel, each finishing alone
-        size = max(1, min(self.sub_batch or len(sources), -(-len(sources) // self.workers)))
         pending = [
             self.translator.translate_batch(
-                sources[k : k + size],
+                sources[start:end],
                 beam_size=self.num_beams,
-                max_decoding_length=max_new_tokens,
+                # the sub-batch's own longest limit: a short text that loops is not carried to
+                # the limit of the longest text in the seam's batch
+                max_decoding_length=max(limits[start:end]),
                 max_input_length=0,  # the default, 1024, would truncate silently; the seam splits instead
                 return_end_token=True,  # tells a hypothesis that ended from one stopped by the limit
                 asynchronous=True,
             )
-            for k in range(0, len(sources), size)
+            for start, end in self._sub_batches(len(sources))
         ]
         results = [future.result() for batch in pending for future in batch]
         special = set(self.tokenizer.all_special_tokens)
         hypotheses = []
-        for result in results:
+        for result, limit in zip(results, limits, strict=True):
             pieces = result.hypotheses[0]
             tokens = len(pieces)
-            if tokens >= max_new_tokens and pieces[-1] != _EOS:
+            if tokens >= limit and pieces[limit - 1] != _EOS:
                 # transformers forces the end token into the last position: drop the piece there
-                # too, so both backends give the same words for the same budget
-                pieces = pieces[:-1]
+                # too, so both backends give the same words for the same limit
+                pieces, tokens = pieces[: limit - 1], limit
             text = self.tokenizer.convert_tokens_to_string([p for p in pieces if p not in special])
             hypotheses.append(Hypothesis(text, tokens))
         return hypotheses
+
+    def _sub_batches(self, count: int) -> list[tuple[int, int]]:
+        """(start, end) of each CTranslate2 batch: at most ``sub_batch`` texts, and a multiple of
+        the workers in number, so that no worker idles while another runs a last batch alone."""
+        if not self.sub_batch:
+            return [(0, count)]
+        batches = -(-count // self.sub_batch)
+        batches = min(count, -(-batches // self.workers) * self.workers)
+        # the seam's batch is longest first, so the longest texts go to the smaller batches
+        bounds = [k * count // batches for k in range(batches + 1)]
+        return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]

@@ -179,17 +179,25 @@ class MarianTranslator:
             return []
         return [len(ids) for ids in self.tokenizer(texts, truncation=False)["input_ids"]]
 
-    def generate(self, texts: list[str], max_new_tokens: int) -> list[Hypothesis]:
+    def generate(self, texts: list[str], limits: list[int]) -> list[Hypothesis]:
         import torch
 
         encoded = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(self.device)
         with torch.inference_mode():
-            # max_length counts the decoder start token: this is max_new_tokens, said without
+            # max_length counts the decoder start token: this is the longest limit, said without
             # clashing with the max_length that the model's generation config sets
-            output = self.model.generate(**encoded, num_beams=self.num_beams, max_length=max_new_tokens + 1)
-        tokens = (output[:, 1:] != self.model.config.pad_token_id).sum(dim=1).tolist()
-        texts_out = self.tokenizer.batch_decode(output, skip_special_tokens=True)
-        return [Hypothesis(text, int(n)) for text, n in zip(texts_out, tokens, strict=True)]
+            output = self.model.generate(**encoded, num_beams=self.num_beams, max_length=max(limits) + 1)
+        pad = self.model.config.pad_token_id
+        hypotheses = []
+        for row, limit in zip(output[:, 1:].tolist(), limits, strict=True):
+            ids = [token for token in row if token != pad]
+            tokens = len(ids)  # the end token included
+            if tokens >= limit:
+                # a row past its own limit is cut where generate, given that limit, forces the end
+                # token: with greedy search a text translates the same whatever texts share its batch
+                ids, tokens = ids[: limit - 1], limit
+            hypotheses.append(Hypothesis(self.tokenizer.decode(ids, skip_special_tokens=True), tokens))
+        return hypotheses
 
 
 def load_marian(lang: str, config: ModelConfig) -> MarianTranslator:

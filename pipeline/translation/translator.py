@@ -50,8 +50,10 @@ class Translator(Protocol):
         """Source tokens per text, eos included, without truncation."""
         ...
 
-    def generate(self, texts: list[str], max_new_tokens: int) -> list[Hypothesis]:
-        """Translate one batch, each hypothesis at most ``max_new_tokens`` long, end included."""
+    def generate(self, texts: list[str], limits: list[int]) -> list[Hypothesis]:
+        """Translate one batch, the hypothesis of ``texts[i]`` at most ``limits[i]`` tokens long,
+        end included: each text's own limit, so that its translation never depends on the
+        longer texts it was batched with."""
         ...
 
 
@@ -150,11 +152,11 @@ def translate_texts(
     translated: dict[int, str] = {}
     remaining = [len(pieces) for pieces in pieces_of]
     for batch in batches(lengths, model.batch_tokens):
-        limit = max_new_tokens(model, translator.window, max(lengths[k] for k in batch))
-        outputs = translator.generate([parts[k] for k in batch], limit)
+        limits = [max_new_tokens(model, translator.window, lengths[k]) for k in batch]
+        outputs = translator.generate([parts[k] for k in batch], limits)
         stats.batches += 1
         done: list[tuple[str, str, int]] = []
-        for k, output in zip(batch, outputs, strict=True):
+        for k, limit, output in zip(batch, limits, outputs, strict=True):
             stats.generated_tokens += output.tokens
             stats.at_length_limit += output.tokens >= limit
             translated[k] = output.text.strip()
