@@ -30,7 +30,7 @@ from pipeline.lang import DEFAULT_SOURCE, PROFILES, LanguageProfile
 DAY, MONTH, YEAR = "day", "month", "year"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Period:
     """An inclusive span of days and the grain it is known to."""
 
@@ -98,7 +98,7 @@ def parse_period(value: str | None) -> Period | None:
     return day_period(year, int(month), int(day))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeMention:
     text: str  # as written
     start: int  # offset in the sentence
@@ -268,7 +268,7 @@ _RESOLVERS: dict[str, Resolver | None] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Rule:
     name: str
     pattern: re.Pattern[str]

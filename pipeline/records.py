@@ -14,7 +14,12 @@ R = TypeVar("R", bound="Record")
 
 
 class Record:
-    """Mixin: dict round-trip that ignores unknown keys (forward compatible artifacts)."""
+    """Mixin: dict round-trip that ignores unknown keys (forward compatible artifacts).
+
+    Records are slotted dataclasses: a large run holds a few records per sentence, and a
+    per-instance ``__dict__`` would be most of their memory."""
+
+    __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
@@ -25,7 +30,7 @@ class Record:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-@dataclass
+@dataclass(slots=True)
 class Document(Record):
     """One input document. ``text`` is the decoded ORIGINAL text; spans index into it."""
 
@@ -48,7 +53,7 @@ class Document(Record):
         return self.status == "skipped"
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence(Record):
     """A sentence with its exact span: ``document.text[start:end] == text``."""
 
@@ -60,7 +65,7 @@ class Sentence(Record):
     lang: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentDecision(Record):
     """What dedup decided about one (non-skipped) document."""
 
@@ -71,7 +76,7 @@ class DocumentDecision(Record):
     containment: float | None = None  # shared shingles / shingles of the smaller of the two
 
 
-@dataclass
+@dataclass(slots=True)
 class SentenceGroup(Record):
     """Sentences (across documents) that state the same thing; translated once."""
 
@@ -83,7 +88,7 @@ class SentenceGroup(Record):
     similarity: float | None = None  # lowest similarity of a member to the representative
 
 
-@dataclass
+@dataclass(slots=True)
 class Translation(Record):
     """The English text of one sentence group."""
 
@@ -99,7 +104,7 @@ class Translation(Record):
     parts: int = 1  # >1 when an over-long sentence was split to fit the model window
 
 
-@dataclass
+@dataclass(slots=True)
 class Event(Record):
     """A real-world happening: a cluster of sentence groups."""
 
@@ -112,7 +117,7 @@ class Event(Record):
     background: bool = False  # the labelled section for sentences with no event of their own
 
 
-@dataclass
+@dataclass(slots=True)
 class Citation(Record):
     doc_id: str
     sentence_id: str
@@ -122,7 +127,7 @@ class Citation(Record):
     translation: str
 
 
-@dataclass
+@dataclass(slots=True)
 class FigureVariant(Record):
     """One value that some outlets give for a disputed figure, and the sentences that give it."""
 
@@ -130,7 +135,7 @@ class FigureVariant(Record):
     sentence_ids: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Conflict(Record):
     """Outlets disagree on one figure of a claim (a toll of 632 vs 1,037; 19 vs 29 March)."""
 
@@ -142,7 +147,7 @@ class Conflict(Record):
         return cls(what=data["what"], variants=[FigureVariant.from_dict(v) for v in data.get("variants", [])])
 
 
-@dataclass
+@dataclass(slots=True)
 class SummarySentence(Record):
     text: str
     citations: list[Citation]
@@ -166,7 +171,7 @@ class SummarySentence(Record):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class EventSummary(Record):
     event_id: str
     title: str

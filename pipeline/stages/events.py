@@ -56,7 +56,7 @@ _REPORTED_BY = re.compile(TARGET_PROFILE.trailing_attribution)
 _TITLE_CHARACTERS = 90
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupFacts:
     """One sentence group, as the clustering sees it."""
 
@@ -149,7 +149,7 @@ _ANCHOR_RULES = frozenset({"days-after", "days-ago"})
 _NUMBERED_DAY_RULES = frozenset({"day-month-year", "month-day-year", "day-month", "month-day"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentenceFacts:
     """One sentence as segmenting sees it: its group and the current times it gives."""
 
@@ -165,7 +165,7 @@ class SentenceFacts:
     base: Period | None = None  # its report's base
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """Consecutive-in-spirit sentences of one report about one happening, and when it was."""
 
