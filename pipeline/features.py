@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -137,24 +138,34 @@ def tfidf(documents: Sequence[list[str]]) -> np.ndarray:
     return normalise_rows(matrix)
 
 
-def sparse_tfidf(documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
-    """``tfidf`` as a sparse matrix, for corpora whose vocabulary a dense matrix cannot hold."""
-    vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
-    for row, words in enumerate(documents):
+class SparseTfidf:
+    """``tfidf`` as a sparse matrix, built one document at a time: only term ids and counts
+    are kept, in arrays, so an archive's words are never all held as strings and lists at once."""
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self.rows = array("q")
+        self.columns = array("q")
+        self.values = array("d")
+        self.documents = 0
+
+    def add(self, words: Iterable[str]) -> None:
         for word, count in sorted(Counter(words).items()):
-            rows.append(row)
-            columns.append(vocabulary.setdefault(word, len(vocabulary)))
-            values.append(1.0 + math.log(count))
-    shape = (len(documents), max(len(vocabulary), 1))
-    matrix = sparse.csr_matrix((values, (rows, columns)), shape=shape, dtype=np.float64)
-    document_frequency = np.bincount(columns, minlength=shape[1]) if columns else np.zeros(shape[1])
-    idf = np.log((1 + len(documents)) / (1 + document_frequency)) + 1.0
-    matrix = matrix @ sparse.diags(idf)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sparse.csr_matrix(sparse.diags(1.0 / np.where(norms == 0, 1.0, norms)) @ matrix)
+            self.rows.append(self.documents)
+            self.columns.append(self.vocabulary.setdefault(word, len(self.vocabulary)))
+            self.values.append(1.0 + math.log(count))
+        self.documents += 1
+
+    def matrix(self) -> sparse.csr_matrix:
+        shape = (self.documents, max(len(self.vocabulary), 1))
+        columns = np.frombuffer(self.columns, dtype=np.int64)
+        rows = np.frombuffer(self.rows, dtype=np.int64)
+        matrix = sparse.csr_matrix((np.frombuffer(self.values), (rows, columns)), shape=shape, dtype=np.float64)
+        document_frequency = np.bincount(columns, minlength=shape[1])
+        idf = np.log((1 + self.documents) / (1 + document_frequency)) + 1.0
+        matrix = matrix @ sparse.diags(idf)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        return sparse.csr_matrix(sparse.diags(1.0 / np.where(norms == 0, 1.0, norms)) @ matrix)
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:

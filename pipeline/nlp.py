@@ -31,7 +31,6 @@ def _without_entity_free_pipes(nlp: Any) -> list[str]:
     return [name for name in nlp.pipe_names if name not in _ENTITIES_ONLY]
 
 
-@lru_cache(maxsize=65536)
 @lru_cache(maxsize=65_536)  # the faithfulness checks ask for the same originals many times over
 def french_entities(text: str) -> Entities:
     """Named entities of a French text as (text, label) pairs, in order; () without spaCy."""
@@ -44,4 +43,7 @@ def french_entities_of(texts: Sequence[str]) -> list[Entities]:
     if nlp is None:
         return [() for _ in texts]
     docs = nlp.pipe(texts, batch_size=_BATCH, disable=_without_entity_free_pipes(nlp))
-    return [tuple((ent.text, ent.label_) for ent in doc.ents) for doc in docs]
+    # one tuple per distinct entity, shared by every text naming it: a large archive names
+    # the same people and places hundreds of thousands of times
+    shared: dict[tuple[str, str], tuple[str, str]] = {}
+    return [tuple(shared.setdefault(pair, pair) for pair in ((e.text, e.label_) for e in doc.ents)) for doc in docs]

@@ -38,7 +38,7 @@ from pipeline.dates import (
     resolve_times,
     weekday_dated,
 )
-from pipeline.features import content_words, names, quantities, sparse_tfidf, tfidf
+from pipeline.features import SparseTfidf, content_words, names, quantities, tfidf
 from pipeline.lang import TARGET_PROFILE, anaphoric_opening, profile
 from pipeline.linkage import Span
 from pipeline.nlp import Entities, french_entities_of
@@ -329,29 +329,27 @@ _BLOCKING_MAX_POSTINGS = 100
 def segment_vectors(parts: list[Segment], facts: list[GroupFacts]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """Per segment, the weighted feature row (dot products are similarities) and the row of
     terms used for blocking."""
-    english_words, source_words, named, numbers = [], [], [], []
+    english_words, source_words, named, numbers = SparseTfidf(), SparseTfidf(), SparseTfidf(), SparseTfidf()
     for part in parts:
         groups = sorted(set(part.groups))
         english = [facts[g].translation for g in groups]
         sources = [(s.sentence.text, s.sentence.lang or "fr") for s in part.sentences]
-        english_words.append([w for text in english for w in content_words(text, "en")])
-        source_words.append([w for text, lang in sources for w in content_words(text, lang)])
-        named.append(
-            [
-                name
-                for g, text in zip(groups, english, strict=True)
-                for name in names(text, (e for s in part.sentences if s.group == g for e in s.entities))
-            ]
+        english_words.add(w for text in english for w in content_words(text, "en"))
+        source_words.add(w for text, lang in sources for w in content_words(text, lang))
+        named.add(
+            name
+            for g, text in zip(groups, english, strict=True)
+            for name in names(text, (e for s in part.sentences if s.group == g for e in s.entities))
         )
-        numbers.append(
+        numbers.add(
             [q for text in english for q in quantities(text, "en")]
             + [q for text, lang in sources for q in quantities(text, lang)]
         )
     blocks = [
-        (_WEIGHT_ENGLISH_WORDS, sparse_tfidf(english_words)),
-        (_WEIGHT_SOURCE_WORDS, sparse_tfidf(source_words)),
-        (_WEIGHT_NAMES, sparse_tfidf(named)),
-        (_WEIGHT_QUANTITIES, sparse_tfidf(numbers)),
+        (_WEIGHT_ENGLISH_WORDS, english_words.matrix()),
+        (_WEIGHT_SOURCE_WORDS, source_words.matrix()),
+        (_WEIGHT_NAMES, named.matrix()),
+        (_WEIGHT_QUANTITIES, numbers.matrix()),
     ]
     weighted = sparse.hstack([math.sqrt(w) * m for w, m in blocks], format="csr")
     terms = sparse.hstack([blocks[1][1], blocks[2][1], blocks[3][1]], format="csr")
