@@ -140,9 +140,9 @@ class ArtifactStore:
         written: dict[str, dict[str, str]] = {"artifacts": {}, "files": {}}
         for name, records in output.artifacts.items():
             written["artifacts"][name] = write_jsonl(tmp / f"{name}.jsonl", (r.to_dict() for r in records))
-        for name, text in output.files.items():
-            write_atomic(self.run_dir / name, text)
-            written["files"][name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        for name in output.files:
+            # each text is rendered (when its stage renders on read), written and dropped in turn
+            written["files"][name] = write_atomic(self.run_dir / name, output.files[name])
         (tmp / DONE_MARKER).write_text(
             json.dumps({**marker, **written}, indent=2, ensure_ascii=False), encoding="utf-8"
         )

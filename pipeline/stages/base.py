@@ -77,7 +77,25 @@ class StageOutput:
     artifacts: dict[str, Sequence[Record]] = field(default_factory=dict)  # artifact name -> records
     counts: dict[str, Any] = field(default_factory=dict)  # shown in the manifest and the run summary
     notes: list[str] = field(default_factory=list)  # one-line warnings for the run summary
-    files: dict[str, str] = field(default_factory=dict)  # run-dir-level files (digest.json, digest.md)
+    # run-dir-level files (digest.json, digest.md); a ``RenderedOnRead`` renders each when read
+    files: Mapping[str, str] = field(default_factory=dict)
+
+
+class RenderedOnRead(Mapping[str, str]):
+    """File name -> text, each text rendered when it is read and not kept: the runner writes
+    one file at a time, so a large digest's JSON, Markdown and HTML are never all in memory."""
+
+    def __init__(self, renderers: Mapping[str, Callable[[], str]]):
+        self._renderers = dict(renderers)
+
+    def __getitem__(self, name: str) -> str:
+        return self._renderers[name]()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._renderers)
+
+    def __len__(self) -> int:
+        return len(self._renderers)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pipeline.records import (
     document_status,
 )
 from pipeline.stages.artifacts import DECISIONS, DOCUMENTS, SUMMARIES, TRANSLATIONS
-from pipeline.stages.base import Stage, StageContext, StageOutput
+from pipeline.stages.base import RenderedOnRead, Stage, StageContext, StageOutput
 
 VERSION = "2"
 SCHEMA_VERSION = 1
@@ -48,11 +48,13 @@ def run(ctx: StageContext) -> StageOutput:
     generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     digest = build_digest(documents, decisions, summaries, translations, models, generated_at)
-    files = {
-        "digest.json": json.dumps(digest, indent=2, ensure_ascii=False) + "\n",
-        "digest.md": render_markdown(digest),
-        "digest.html": render_html(digest),
-    }
+    files = RenderedOnRead(
+        {
+            "digest.json": lambda: json.dumps(digest, indent=2, ensure_ascii=False) + "\n",
+            "digest.md": lambda: render_markdown(digest),
+            "digest.html": lambda: render_html(digest),
+        }
+    )
     counts = {
         "events": sum(1 for e in digest["events"] if not e["background"]),
         "background": sum(1 for e in digest["events"] if e["background"]),
