@@ -23,13 +23,12 @@ from pipeline.config import Config, ModelConfig
 from pipeline.device import choose_compute_type, choose_ct2_device, cpu_threads
 from pipeline.errors import BackendMissingError, ConversionError, ModelNotFoundError, PipelineError
 from pipeline.translation.marian import _TOKENIZER_FILES, _WEIGHTS, _first_line, checkpoint_folder, model_identity
-from pipeline.translation.translator import Hypothesis
+from pipeline.translation.translator import Hypothesis, within_limit
 
 # Written last into a finished conversion, before it is moved into place: a folder without it
 # (copied in part, or left by an older layout) is never used.
 DONE_MARK = "pipeline-converted.json"
 _PARTIAL = ".partial-"
-_EOS = "</s>"
 # On the CPU, hypotheses (sentences x beams) per CTranslate2 batch. One worker per core, each on
 # a small batch, beats one batch over all cores: with an opus-mt-shaped model on 2 cores and 64
 # sentences, greedy batches of 16 made 1.5x the tokens per second of one 2-thread batch of all
@@ -248,12 +247,8 @@ class CT2Translator:
         special = set(self.tokenizer.all_special_tokens)
         hypotheses = []
         for result, limit in zip(results, limits, strict=True):
-            pieces = result.hypotheses[0]
-            tokens = len(pieces)
-            if tokens >= limit and pieces[limit - 1] != _EOS:
-                # transformers forces the end token into the last position: drop the piece there
-                # too, so both backends give the same words for the same limit
-                pieces, tokens = pieces[: limit - 1], limit
+            # cut as transformers cuts, so both backends give the same words for the same limit
+            pieces, tokens = within_limit(result.hypotheses[0], limit)
             text = self.tokenizer.convert_tokens_to_string([p for p in pieces if p not in special])
             hypotheses.append(Hypothesis(text, tokens))
         return hypotheses

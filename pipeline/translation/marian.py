@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pipeline.config import Config, ModelConfig
 from pipeline.device import choose_device, choose_dtype, set_cpu_threads
 from pipeline.errors import ModelDownloadError, ModelNotFoundError
-from pipeline.translation.translator import Hypothesis
+from pipeline.translation.translator import Hypothesis, within_limit
 
 if TYPE_CHECKING:
     import torch
@@ -190,12 +190,8 @@ class MarianTranslator:
         pad = self.model.config.pad_token_id
         hypotheses = []
         for row, limit in zip(output[:, 1:].tolist(), limits, strict=True):
-            ids = [token for token in row if token != pad]
-            tokens = len(ids)  # the end token included
-            if tokens >= limit:
-                # a row past its own limit is cut where generate, given that limit, forces the end
-                # token: with greedy search a text translates the same whatever texts share its batch
-                ids, tokens = ids[: limit - 1], limit
+            # with greedy search a text translates the same whatever texts share its batch
+            ids, tokens = within_limit([token for token in row if token != pad], limit)
             hypotheses.append(Hypothesis(self.tokenizer.decode(ids, skip_special_tokens=True), tokens))
         return hypotheses
 

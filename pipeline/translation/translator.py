@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from pipeline.lang import PROFILES
 
@@ -25,6 +25,18 @@ if TYPE_CHECKING:
 class Hypothesis:
     text: str
     tokens: int  # target tokens generated, the end token included
+
+
+Token = TypeVar("Token")
+
+
+def within_limit(tokens: list[Token], limit: int) -> tuple[list[Token], int]:
+    """A hypothesis decoded under a longer limit (its batch's), as decoding under its own
+    ``limit`` gives it, and its token count: at the limit transformers forces the end token into
+    the last position, so the token there is dropped (an end token there changes no text)."""
+    if len(tokens) >= limit:
+        return tokens[: limit - 1], limit
+    return tokens, len(tokens)
 
 
 class Translator(Protocol):
