@@ -253,7 +253,9 @@ def main() -> None:
             f"fp32 matmul (2048^3, torch, {args.threads} threads): {rate:.1f} GFLOP/s, "
             f"{cpu_rate:.1f} GFLOP per CPU second"
         )
-        base = ModelConfig(id=str(model_dir), device="cpu", threads=args.threads, batch_tokens=args.batch_tokens)
+        # naive and transformers run the checkpoint; the CTranslate2 way replaces the backend below
+        settings = {"device": "cpu", "threads": args.threads, "batch_tokens": args.batch_tokens}
+        base = ModelConfig(id=str(model_dir), backend="transformers", **settings)
         converted = in_own_process(convert_once, dataclasses.replace(base, backend="ctranslate2"))
         results["convert_seconds"] = round(converted["seconds"], 2)
         print(f"converted for CTranslate2 ({converted['compute_type']}) in {converted['seconds']:.1f}s")

@@ -82,7 +82,7 @@ class BackendMissingError(PipelineError):
     def __init__(self, backend: str, package: str):
         super().__init__(
             f"a model's `backend` is {backend}, but the {package} package is not installed; "
-            f"install it with `pip install {package}` (or `pip install -e .[ct2]`), "
+            f"install it with `pip install {package}`, "
             "or set `backend: transformers` for that model in models.yaml"
         )
 
@@ -92,6 +92,16 @@ class ConversionError(PipelineError):
         super().__init__(
             f"could not convert the model for `{lang}` ({model_id}) to CTranslate2: {detail.rstrip('. ')}. "
             f"Check that it loads with `backend: transformers`, then run `pipeline models --convert` again"
+        )
+        self.lang = lang
+
+
+class BackendLoadError(PipelineError):
+    def __init__(self, lang: str, model_id: str, device: str, folder: str, detail: str):
+        super().__init__(
+            f"CTranslate2 could not load the converted model for `{lang}` ({model_id}) on {device}: "
+            f"{detail.rstrip('. ')}. Remove {folder} to convert it again, run with `--device cpu`, "
+            "or set `backend: transformers` for that model"
         )
         self.lang = lang
 

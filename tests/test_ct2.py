@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import ModelConfig, parse_config
 from pipeline.device import choose_compute_type, choose_ct2_device
-from pipeline.errors import BackendMissingError, ConfigError, ConversionError, DeviceError
+from pipeline.errors import BackendLoadError, BackendMissingError, ConfigError, ConversionError, DeviceError
 from pipeline.stages import translate
 from pipeline.translation import backends, ct2
 from pipeline.translation.backends import load_translator
@@ -261,6 +261,16 @@ def test_a_failed_conversion_is_one_clear_error(tmp_path, tiny_model_dir, monkey
     message = str(caught.value)
     assert "`fr`" in message and "No conversion is registered" in message and "\n" not in message
     assert not list(ct2.converted_root().iterdir())  # nothing half-written left behind
+
+
+def test_a_converted_model_ctranslate2_cannot_load_is_one_clear_error(tmp_path, tiny_model_dir) -> None:
+    config = ModelConfig(id=str(tiny_model_dir), backend="ctranslate2", device="cpu")
+    folder, _ = convert("fr", config, "int8")
+    (folder / "model.bin").write_bytes(b"\0" * 64)  # as a disk error or an older CTranslate2's file would leave it
+    with pytest.raises(BackendLoadError) as caught:
+        translate.run(make_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir, backend="ctranslate2"))
+    message = str(caught.value)
+    assert "`fr`" in message and "on cpu" in message and f"Remove {folder}" in message and "\n" not in message
 
 
 def test_ctranslate2_not_installed_is_one_clear_error(tmp_path, tiny_model_dir, monkeypatch) -> None:

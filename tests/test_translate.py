@@ -1,10 +1,12 @@
-"""The translate stage on a tiny random MarianMT model: the real loading and generation path."""
+"""The translate stage on a tiny random MarianMT model through the transformers backend: the real
+loading and generation path (tests/test_ct2.py runs the CTranslate2 backend, the default)."""
 
 from __future__ import annotations
 
 import json
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from translate_fixtures import (
@@ -19,6 +21,7 @@ from pipeline.config import ModelConfig
 from pipeline.errors import ConfigError, DeviceError, ModelNotFoundError, PipelineError
 from pipeline.records import Translation
 from pipeline.stages import translate
+from pipeline.stages.base import StageContext
 from pipeline.translation import marian
 from pipeline.translation.backends import load_translator
 from pipeline.translation.marian import MarianTranslator
@@ -59,13 +62,17 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(translate, "load_translator", refuse)
 
 
+def transformers_context(*args: Any, **settings: Any) -> StageContext:
+    return make_context(*args, **{"backend": "transformers", **settings})
+
+
 def by_id(output: translate.StageOutput) -> dict[str, Translation]:
     return {t.group_id: t for t in output.artifacts["translations"]}
 
 
 def test_translates_every_group_once_through_the_model(tmp_path, tiny_model_dir, generate_calls) -> None:
     texts = seed_sentences(12)
-    output = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir))
+    output = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir))
     translations = output.artifacts["translations"]
     assert [t.source for t in translations] == texts
     assert all(t.origin == "model" and t.translation and t.model == str(tiny_model_dir) for t in translations)
@@ -76,8 +83,8 @@ def test_translates_every_group_once_through_the_model(tmp_path, tiny_model_dir,
 
 def test_batches_are_length_sorted_and_within_the_token_budget(tmp_path, tiny_model_dir, generate_calls) -> None:
     texts = seed_sentences(30)
-    translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=256))
-    translator = load_translator("fr", ModelConfig(id=str(tiny_model_dir), device="cpu"))
+    translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=256))
+    translator = load_translator("fr", ModelConfig(id=str(tiny_model_dir), device="cpu", backend="transformers"))
     widths = [max(translator.token_counts(batch)) for batch in generate_calls]
     assert len(generate_calls) > 1
     assert widths == sorted(widths, reverse=True)
@@ -85,7 +92,9 @@ def test_batches_are_length_sorted_and_within_the_token_budget(tmp_path, tiny_mo
 
 
 def test_max_new_tokens_is_bounded_by_source_length_and_window(tiny_model_dir) -> None:
-    config = ModelConfig(id=str(tiny_model_dir), device="cpu", max_length_ratio=1.5, max_length_extra=4)
+    config = ModelConfig(
+        id=str(tiny_model_dir), device="cpu", backend="transformers", max_length_ratio=1.5, max_length_extra=4
+    )
     translator = load_translator("fr", config)
     assert max_new_tokens(config, translator.window, 10) == 19
     assert max_new_tokens(config, translator.window, 1000) == translator.window - 1
@@ -93,9 +102,9 @@ def test_max_new_tokens_is_bounded_by_source_length_and_window(tiny_model_dir) -
 
 def test_second_run_comes_from_the_cache(tmp_path, tiny_model_dir, generate_calls) -> None:
     texts = seed_sentences(10)
-    first = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir))
+    first = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir))
     generate_calls.clear()
-    second = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir))
+    second = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir))
     assert generate_calls == []
     assert second.counts["translated"] == 0 and second.counts["from_cache"] == len(texts)
     assert [t.translation for t in second.artifacts["translations"]] == [
@@ -106,8 +115,8 @@ def test_second_run_comes_from_the_cache(tmp_path, tiny_model_dir, generate_call
 
 def test_changed_generation_settings_do_not_reuse_the_cache(tmp_path, tiny_model_dir) -> None:
     texts = seed_sentences(4)
-    translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir))
-    again = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir, max_length_ratio=0.5))
+    translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir))
+    again = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir, max_length_ratio=0.5))
     assert again.counts["translated"] == len(texts)
 
 
@@ -122,7 +131,7 @@ def test_an_interrupted_run_resumes_with_only_the_missing_sentences(tmp_path, ti
 
         yield Bar()
 
-    ctx = make_context(
+    ctx = transformers_context(
         tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=300, progress=interrupt_after_first_batch
     )
     with pytest.raises(KeyboardInterrupt):
@@ -130,7 +139,7 @@ def test_an_interrupted_run_resumes_with_only_the_missing_sentences(tmp_path, ti
     first_batch = generate_calls[0]
     assert len(generate_calls) == 1 and 0 < len(first_batch) < len(texts)
     generate_calls.clear()
-    resumed = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=300))
+    resumed = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir, batch_tokens=300))
     assert resumed.counts["from_cache"] == len(first_batch)
     assert resumed.counts["translated"] == len(texts) - len(first_batch)
     assert sorted(t for batch in generate_calls for t in batch) == sorted(set(texts) - set(first_batch))
@@ -147,7 +156,7 @@ def test_english_passes_through_and_a_language_without_model_is_reported(
         "Kirby sprach am Freitag.",
     ]
     groups = groups_of(french) + groups_of(english, "en", "en") + groups_of(german, "de", "de")
-    output = translate.run(make_context(tmp_path, groups, tiny_model_dir))
+    output = translate.run(transformers_context(tmp_path, groups, tiny_model_dir))
     result = by_id(output)
     assert result["en0"].origin == "passthrough" and result["en0"].translation == english[0]
     assert all(
@@ -191,7 +200,7 @@ def test_memory_hits_are_used_and_only_the_rest_goes_to_the_model(
             (" Kirby a parlé vendredi. ", "Kirby spoke on Friday."),
         ],
     )
-    output = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir, memory=memory))
+    output = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir, memory=memory))
     result = by_id(output)
     assert (result["g0"].origin, result["g0"].translation) == ("memory", "More than 1,000 containers were delivered.")
     assert (result["g1"].origin, result["g1"].translation) == ("memory", "Kirby spoke on Friday.")
@@ -204,7 +213,7 @@ def test_the_model_is_not_loaded_when_nothing_needs_it(tmp_path, no_model) -> No
     pairs = [(s, f"English {i}.") for i, s in enumerate(seed_sentences(5))]
     memory = write_memory(tmp_path / "memory.jsonl", pairs)
     groups = groups_of([s for s, _ in pairs]) + groups_of(["Already English."], "en", "en")
-    ctx = make_context(tmp_path, groups, "Helsinki-NLP/opus-mt-fr-en", memory=memory)
+    ctx = transformers_context(tmp_path, groups, "Helsinki-NLP/opus-mt-fr-en", memory=memory)
     output = translate.run(ctx)
     assert output.counts["from_memory"] == 5 and output.counts["passthrough"] == 1
     assert not (tmp_path / "translations.sqlite").exists()
@@ -213,8 +222,8 @@ def test_the_model_is_not_loaded_when_nothing_needs_it(tmp_path, no_model) -> No
 def test_a_sentence_over_the_window_is_split_and_nothing_is_lost(tmp_path, short_window_model, generate_calls) -> None:
     long_sentence = max(seed_sentences(), key=len)
     short = "La Maison-Blanche a parlé."
-    output = translate.run(make_context(tmp_path, groups_of([long_sentence, short]), short_window_model))
-    translator = load_translator("fr", ModelConfig(id=str(short_window_model), device="cpu"))
+    output = translate.run(transformers_context(tmp_path, groups_of([long_sentence, short]), short_window_model))
+    translator = load_translator("fr", ModelConfig(id=str(short_window_model), device="cpu", backend="transformers"))
     assert translator.window == 32 and translator.token_counts([long_sentence])[0] > 32
     parts = [text for batch in generate_calls for text in batch if text != short]
     assert len(parts) > 1
@@ -247,7 +256,7 @@ def test_split_to_fit_cuts_a_word_longer_than_the_window() -> None:
 
 def test_flags_are_stored_and_listed_in_the_notes(tmp_path, tiny_model_dir) -> None:
     texts = [s for s in seed_sentences() if "1 000" in s][:2]
-    output = translate.run(make_context(tmp_path, groups_of(texts), tiny_model_dir))
+    output = translate.run(transformers_context(tmp_path, groups_of(texts), tiny_model_dir))
     assert texts
     for translation in output.artifacts["translations"]:  # gibberish cannot keep "1 000"
         assert "number-missing:1 000" in translation.flags
@@ -263,7 +272,7 @@ def test_flag_notes_are_capped() -> None:
 
 def test_a_hub_model_in_the_cache_loads_offline_at_its_revision(tmp_path, tiny_model_dir, hub_cache) -> None:
     put_in_hub_cache(hub_cache, "Helsinki-NLP/opus-mt-fr-en", tiny_model_dir)
-    output = translate.run(make_context(tmp_path, groups_of(seed_sentences(2)), "Helsinki-NLP/opus-mt-fr-en"))
+    output = translate.run(transformers_context(tmp_path, groups_of(seed_sentences(2)), "Helsinki-NLP/opus-mt-fr-en"))
     assert {(t.model, t.revision, t.origin) for t in output.artifacts["translations"]} == {
         ("Helsinki-NLP/opus-mt-fr-en", "main", "model")
     }
@@ -271,7 +280,7 @@ def test_a_hub_model_in_the_cache_loads_offline_at_its_revision(tmp_path, tiny_m
 
 @pytest.mark.parametrize("model_id", ["Helsinki-NLP/opus-mt-fr-en", "/no/such/model-dir", "not a hub id!"])
 def test_a_missing_model_is_one_clear_error(tmp_path, hub_cache, model_id) -> None:
-    ctx = make_context(tmp_path, groups_of(seed_sentences(1)), model_id)
+    ctx = transformers_context(tmp_path, groups_of(seed_sentences(1)), model_id)
     with pytest.raises(ModelNotFoundError) as caught:
         translate.run(ctx)
     message = str(caught.value)
@@ -286,7 +295,7 @@ def test_a_folder_without_tokenizer_files_is_a_missing_model(tmp_path, tiny_mode
     shutil.copytree(tiny_model_dir, broken)
     (broken / "source.spm").unlink()
     with pytest.raises(ModelNotFoundError, match="tokenizer files"):
-        load_translator("fr", ModelConfig(id=str(broken), device="cpu"))
+        load_translator("fr", ModelConfig(id=str(broken), device="cpu", backend="transformers"))
 
 
 @pytest.mark.parametrize(
@@ -309,7 +318,7 @@ def test_bad_settings_are_clear_errors(
         memory = tmp_path / "memory.tmx"
         if memory_text != "missing":
             memory.write_text(memory_text, encoding="utf-8")
-    ctx = make_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir, memory=memory, **settings)
+    ctx = transformers_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir, memory=memory, **settings)
     with pytest.raises(error) as caught:
         translate.run(ctx)
     assert isinstance(caught.value, PipelineError)
@@ -320,7 +329,7 @@ def test_bad_settings_are_clear_errors(
 def test_an_unusable_cache_path_is_a_clear_error(tmp_path, tiny_model_dir) -> None:
     import dataclasses
 
-    ctx = make_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir)
+    ctx = transformers_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir)
     (tmp_path / "not-a-dir").write_text("")
     ctx.config = dataclasses.replace(ctx.config, cache=str(tmp_path / "not-a-dir" / "cache.sqlite"))
     with pytest.raises(ConfigError) as caught:
@@ -332,7 +341,7 @@ def test_default_cache_lives_under_xdg_cache_home(tmp_path, tiny_model_dir, monk
     import dataclasses
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    ctx = make_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir)
+    ctx = transformers_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir)
     ctx.config = dataclasses.replace(ctx.config, cache=None)
     translate.run(ctx)
     assert (tmp_path / "xdg" / "pipeline" / "translations.sqlite").is_file()
@@ -344,7 +353,7 @@ def test_seed_memory_covers_real_seed_sentences(tmp_path, no_model) -> None:
 
     seg_sources = [tu.find("tuv/seg").text for tu in ET.parse(SEED_MEMORY).getroot().iter("tu")]
     output = translate.run(
-        make_context(tmp_path, groups_of(seg_sources), "Helsinki-NLP/opus-mt-fr-en", memory=SEED_MEMORY)
+        transformers_context(tmp_path, groups_of(seg_sources), "Helsinki-NLP/opus-mt-fr-en", memory=SEED_MEMORY)
     )
     assert output.counts["from_memory"] == len(seg_sources) > 50
     assert output.counts["flagged"] == 0  # checked like any translation, and faithful
@@ -355,7 +364,7 @@ def test_a_memory_entry_that_drops_a_number_is_flagged(tmp_path, no_model) -> No
         tmp_path / "memory.jsonl", [("Plus de 1 000 conteneurs ont été livrés.", "Many containers were delivered.")]
     )
     output = translate.run(
-        make_context(
+        transformers_context(
             tmp_path,
             groups_of(["Plus de 1 000 conteneurs ont été livrés."]),
             "Helsinki-NLP/opus-mt-fr-en",
@@ -371,5 +380,5 @@ def test_loading_uses_the_device_helper(tiny_model_dir, monkeypatch) -> None:
     chosen: list[str] = []
     real = marian.choose_device
     monkeypatch.setattr(marian, "choose_device", lambda requested: chosen.append(requested) or real("cpu"))
-    load_translator("fr", ModelConfig(id=str(tiny_model_dir), device="auto"))
+    load_translator("fr", ModelConfig(id=str(tiny_model_dir), device="auto", backend="transformers"))
     assert chosen == ["auto"]

@@ -21,7 +21,13 @@ from typing import Any, ClassVar
 
 from pipeline.config import Config, ModelConfig
 from pipeline.device import choose_compute_type, choose_ct2_device, cpu_threads
-from pipeline.errors import BackendMissingError, ConversionError, ModelNotFoundError, PipelineError
+from pipeline.errors import (
+    BackendLoadError,
+    BackendMissingError,
+    ConversionError,
+    ModelNotFoundError,
+    PipelineError,
+)
 from pipeline.translation.marian import _TOKENIZER_FILES, _WEIGHTS, _first_line, checkpoint_folder, model_identity
 from pipeline.translation.translator import Hypothesis, within_limit
 
@@ -209,7 +215,12 @@ class CT2Translator:
             sub_batch = max(1, _CPU_HYPOTHESES_PER_BATCH // num_beams)
         else:  # a GPU is fed one large batch
             threads, sub_batch, workers = {}, 0, 1
-        translator = ctranslate2.Translator(str(path), device=device, compute_type=compute_type, **threads)
+        try:
+            translator = ctranslate2.Translator(str(path), device=device, compute_type=compute_type, **threads)
+        # C++ errors reach Python as pybind11 maps them: RuntimeError (a CUDA library not found),
+        # IndexError or ValueError (a model file it cannot read)
+        except (RuntimeError, IndexError, ValueError, OSError) as err:
+            raise BackendLoadError(lang, model.id, device, str(path), _first_line(err)) from None
         return cls(
             tokenizer=tokenizer,
             translator=translator,
