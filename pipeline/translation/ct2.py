@@ -154,6 +154,8 @@ def conversion_status(lang: str, model: ModelConfig) -> str:
     try:
         _, compute_type = resolved_compute_type(model)
         path = converted_path(lang, model, compute_type)
+    except ModelNotFoundError:  # the `where` column already says why
+        return "no: the checkpoint is not here to convert"
     except PipelineError as err:
         return f"no: {err}"
     return f"{compute_type}, cached at {path}" if is_converted(path) else f"{compute_type}, not converted yet"
