@@ -88,10 +88,10 @@ class BackendMissingError(PipelineError):
 
 
 class ConversionError(PipelineError):
-    def __init__(self, lang: str, model_id: str, detail: str):
+    def __init__(self, lang: str, model_id: str, detail: str, fix: str = ""):
+        fix = fix or "Check that it loads with `backend: transformers`, then run `pipeline models --convert` again"
         super().__init__(
-            f"could not convert the model for `{lang}` ({model_id}) to CTranslate2: {detail.rstrip('. ')}. "
-            f"Check that it loads with `backend: transformers`, then run `pipeline models --convert` again"
+            f"could not convert the model for `{lang}` ({model_id}) to CTranslate2: {detail.rstrip('. ')}. {fix}"
         )
         self.lang = lang
 

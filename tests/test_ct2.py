@@ -273,6 +273,14 @@ def test_a_converted_model_ctranslate2_cannot_load_is_one_clear_error(tmp_path, 
     assert "`fr`" in message and "on cpu" in message and f"Remove {folder}" in message and "\n" not in message
 
 
+def test_a_cache_folder_that_cannot_be_written_is_one_clear_error(tmp_path, tiny_model_dir, monkeypatch) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file" / "cache"))
+    ctx = make_context(tmp_path, groups_of(seed_sentences(1)), tiny_model_dir, backend="ctranslate2")
+    with pytest.raises(ConversionError, match=r"cannot be written \(Not a directory\)\. Set XDG_CACHE_HOME"):
+        translate.run(ctx)
+
+
 def test_ctranslate2_not_installed_is_one_clear_error(tmp_path, tiny_model_dir, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import fails as when not installed
     with pytest.raises(BackendMissingError, match=r"pip install ctranslate2.*backend: transformers"):

@@ -108,7 +108,15 @@ def convert(lang: str, model: ModelConfig, compute_type: str) -> tuple[Path, boo
     path = converted_path(lang, model, compute_type)
     if is_converted(path):
         return path, False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConversionError(
+            lang,
+            model.id,
+            f"{path.parent} cannot be written ({err.strerror})",
+            "Set XDG_CACHE_HOME to a writable folder, or use `backend: transformers`",
+        ) from None
     _remove_abandoned(path)
     if path.exists():  # a final folder without the mark is not a conversion this code finished
         shutil.rmtree(path)
