@@ -185,13 +185,19 @@ def _build_model(source: str, lang: str, raw: Any) -> ModelConfig:
         raw = {"id": raw}
     if not isinstance(raw, dict) or not raw.get("id"):
         raise ConfigError(source, f"models.{lang}.id", "is missing", "a hub id or a local directory")
-    return _build_section(
+    model = _build_section(
         source,
         f"models.{lang}",
         ModelConfig,
         {k: v for k, v in raw.items() if k != "id"},
         id=_check_value(source, f"models.{lang}.id", raw["id"], str),
     )
+    # a number type the chosen backend never reads would be silently ignored
+    if model.backend == "ctranslate2" and model.dtype != "float32":
+        raise ConfigError(source, f"models.{lang}.dtype", "applies to `backend: transformers` only; set `compute_type`")
+    if model.backend == "transformers" and model.compute_type != "auto":
+        raise ConfigError(source, f"models.{lang}.compute_type", "applies to `backend: ctranslate2` only; set `dtype`")
+    return model
 
 
 _SECTIONS = {"ingest": IngestConfig, "dedup": DedupConfig, "events": EventsConfig, "summarize": SummarizeConfig}

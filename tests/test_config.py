@@ -87,8 +87,33 @@ def choice_fields() -> list[tuple[str, str, tuple[str, ...]]]:
     ]
 
 
+# the backend a model setting applies to (the other backend refuses it)
+BACKEND_OF = {"dtype": "transformers", "compute_type": "ctranslate2"}
+
+
 def raw_setting(section: str, key: str, value: object) -> dict:
-    return {"models": {"fr": {"id": "x", key: value}}} if section == "models" else {section: {key: value}}
+    if section != "models":
+        return {section: {key: value}}
+    backend = {"backend": BACKEND_OF[key]} if key in BACKEND_OF else {}
+    return {"models": {"fr": {"id": "x", key: value, **backend}}}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"dtype": "float16"}, "`models.fr.dtype` applies to `backend: transformers` only; set `compute_type`"),
+        (
+            {"backend": "transformers", "compute_type": "int8"},
+            "`models.fr.compute_type` applies to `backend: ctranslate2` only; set `dtype`",
+        ),
+    ],
+)
+def test_a_setting_the_chosen_backend_never_reads_is_refused(settings: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"models": {"fr": {"id": "x", **settings}}}, source="models.yaml")
+    assert str(info.value) == f"models.yaml: {message}"
+    both_defaults = parse_config({"models": {"fr": {"id": "x", "backend": "transformers", "dtype": "float16"}}})
+    assert both_defaults.models["fr"].dtype == "float16"
 
 
 def test_device_dtype_and_flagged_are_declared_as_choices() -> None:
