@@ -7,7 +7,8 @@ with the same model, beams and max_new_tokens rule, greedy and with 4 beams:
 
 - naive: the model card's snippet, one ``model.generate`` call per sentence (model loaded first);
 - transformers: ``pipeline.stages.translate.run`` on an empty cache;
-- ctranslate2: the same stage with ``backend: ctranslate2``.
+- ctranslate2: the same stage with ``backend: ctranslate2`` (int8; ``--compute-types int8 float32``
+  adds a float32 way, to show what int8 gains).
 
 Every rate is over translating time: the model's loading (for CTranslate2, the converted model
 and the tokenizer) is timed apart and printed in its own column.
@@ -182,7 +183,7 @@ def run_stage(config: ModelConfig, texts: list[str], work: Path) -> dict:
 
     translate.load_translator = timed_load  # type: ignore[assignment]
     groups = [SentenceGroup(f"g{i}", f"d:{i}", [f"d:{i}"], text, "fr") for i, text in enumerate(texts)]
-    cache = work / f"cache-{config.backend}-{config.num_beams}.sqlite"
+    cache = work / f"cache-{config.backend}-{config.compute_type}-{config.num_beams}.sqlite"
     ctx = StageContext.in_memory(
         dataclasses.replace(Config(), models={"fr": config}, cache=str(cache)), {GROUPS: groups}
     )
@@ -234,6 +235,13 @@ def main() -> None:
     parser.add_argument(
         "--batch-tokens", type=int, default=ModelConfig.batch_tokens, help="the stages' padded source tokens per batch"
     )
+    parser.add_argument(
+        "--compute-types",
+        nargs="+",
+        default=["int8"],
+        choices=["int8", "int8_float32", "int16", "float32"],
+        help="CTranslate2 compute types to run (each a way of its own; float32 shows what int8 gains)",
+    )
     args = parser.parse_args()
 
     texts = distinct_sentences(args.sentences)
@@ -256,9 +264,13 @@ def main() -> None:
         # naive and transformers run the checkpoint; the CTranslate2 way replaces the backend below
         settings = {"device": "cpu", "threads": args.threads, "batch_tokens": args.batch_tokens}
         base = ModelConfig(id=str(model_dir), backend="transformers", **settings)
-        converted = in_own_process(convert_once, dataclasses.replace(base, backend="ctranslate2"))
-        results["convert_seconds"] = round(converted["seconds"], 2)
-        print(f"converted for CTranslate2 ({converted['compute_type']}) in {converted['seconds']:.1f}s")
+        # the int8 way keeps the name `ctranslate2`; another compute type is `ct2 <type>`
+        ct2_ways = {kind: "ctranslate2" if kind == "int8" else f"ct2 {kind}" for kind in args.compute_types}
+        for kind in ct2_ways:
+            ct2 = dataclasses.replace(base, backend="ctranslate2", compute_type=kind)
+            converted = in_own_process(convert_once, ct2)
+            results["convert_seconds" if kind == "int8" else f"convert_seconds_{kind}"] = round(converted["seconds"], 2)
+            print(f"converted for CTranslate2 ({converted['compute_type']}) in {converted['seconds']:.1f}s")
         print(f"{len(texts)} distinct sentences, {args.threads} threads, batch_tokens {args.batch_tokens}")
         print(f"load average before: {os.getloadavg()[0]:.2f} (other work on this machine slows every way)")
         print(
@@ -270,12 +282,10 @@ def main() -> None:
             naive = in_own_process(run_naive, config, texts)
             tokens = sum(naive["targets"])
             flops = work_flops(naive["sources"], naive["targets"], beams)
-            ct2 = dataclasses.replace(config, backend="ctranslate2")
-            ways = {
-                "naive": naive,
-                "transformers": in_own_process(run_stage, config, texts, work),
-                "ctranslate2": in_own_process(run_stage, ct2, texts, work),
-            }
+            ways = {"naive": naive, "transformers": in_own_process(run_stage, config, texts, work)}
+            for kind, way in ct2_ways.items():
+                ct2 = dataclasses.replace(config, backend="ctranslate2", compute_type=kind)
+                ways[way] = in_own_process(run_stage, ct2, texts, work)
             for way, run in ways.items():
                 row = {
                     "load_seconds": round(run.get("load_seconds", 0.0), 2),
@@ -288,7 +298,7 @@ def main() -> None:
                     "peak_rss_mb": run["peak_rss_mb"],
                     "torch_imported": run["torch_imported"],
                 }
-                results[f"beam{beams}_{way}"] = row
+                results[f"beam{beams}_{way.replace(' ', '_')}"] = row
                 print(
                     f"{beams:>5} {way:<13} {row['load_seconds'] if way != 'naive' else '':>7} "
                     f"{row['seconds']:>8.1f} {row['cpu_seconds']:>7.1f} "
