@@ -51,8 +51,8 @@ class ModelConfig:
     device: Device = "auto"
     dtype: Dtype = "float32"  # the transformers backend's number type
     threads: int | None = bounded(None, 1, 1024)  # CPU threads; None: all cores available
-    # ctranslate2 (a converted copy, cached): 3.9x the transformers stage greedy, 2.9x at 4 beams
-    # on 2 CPU cores (benchmarks/translate.py); transformers runs the checkpoint as it is
+    # ctranslate2 (a converted copy, cached): 3.5-3.9x the transformers stage greedy, 2.6-2.9x at
+    # 4 beams, in three runs on 2 CPU cores (benchmarks/translate.py); transformers runs the checkpoint
     backend: Backend = "ctranslate2"
     compute_type: ComputeType = "auto"  # ctranslate2 only; auto: int8 on cpu, int8_float16 on cuda
 
